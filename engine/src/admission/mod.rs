@@ -1,0 +1,274 @@
+//! The admission chain: every plugin in kube-apiserver's fixed order, a mutating pass then a
+//! validating pass, stopping at the first rejection.
+//!
+//! Follows `k8s.io/apiserver/pkg/admission/interfaces.go` (Handles / Admit / Validate),
+//! `k8s.io/apiserver/pkg/admission/chain.go` (run in order, stop at the first error) and
+//! `pkg/kubeapiserver/options/plugins.go` (`AllOrderedPlugins`, `DefaultOffAdmissionPlugins`).
+//! One file per plugin, named after the upstream plugin.
+
+mod namespace_lifecycle;
+
+use serde::Serialize;
+
+use crate::object::{KindInfo, Object};
+use crate::settings::{Settings, UserInfo};
+use crate::status::ApiError;
+use crate::store::Store;
+
+/// The operation of a request (`admission.Operation`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Operation {
+    #[serde(rename = "CREATE")]
+    Create,
+    #[serde(rename = "UPDATE")]
+    Update,
+    #[serde(rename = "DELETE")]
+    Delete,
+    #[serde(rename = "CONNECT")]
+    Connect,
+}
+
+/// `admission.Attributes`: what a plugin sees of a request.
+pub struct Attributes<'a> {
+    pub operation: Operation,
+    pub kind: &'static KindInfo,
+    pub namespace: String,
+    pub name: String,
+    pub subresource: String,
+    /// The object being created or updated (mutating plugins change it).
+    pub object: Option<Object>,
+    pub old_object: Option<&'a Object>,
+    pub user: &'a UserInfo,
+    /// `Warning:` lines for the client.
+    pub warnings: Vec<String>,
+}
+
+/// A read-only view of the cluster for plugins (their informers' caches).
+pub struct ClusterView<'a> {
+    pub store: &'a Store,
+    pub settings: &'a Settings,
+}
+
+/// An admission plugin. Mutating plugins override `admit`; validating ones `validate`.
+pub trait Plugin: Sync {
+    /// The upstream plugin name (`NamespaceLifecycle`).
+    fn name(&self) -> &'static str;
+    /// Whether the plugin wants this operation (`admission.Handler.Handles`).
+    fn handles(&self, op: Operation) -> bool;
+    fn mutating(&self) -> bool {
+        false
+    }
+    fn validating(&self) -> bool {
+        false
+    }
+    fn admit(&self, _a: &mut Attributes, _c: &ClusterView) -> Result<(), ApiError> {
+        Ok(())
+    }
+    fn validate(&self, _a: &Attributes, _c: &ClusterView) -> Result<(), ApiError> {
+        Ok(())
+    }
+}
+
+/// One registered plugin: its upstream name, whether upstream enables it by default, and its
+/// implementation (absent for plugins kubefiddle does not simulate yet).
+pub struct Registration {
+    pub name: &'static str,
+    pub default_on: bool,
+    pub plugin: Option<&'static dyn Plugin>,
+}
+
+/// `AllOrderedPlugins` from pkg/kubeapiserver/options/plugins.go, with the default-on set of
+/// recent releases (`DefaultOffAdmissionPlugins` is the complement).
+pub static REGISTRY: &[Registration] = &[
+    reg("AlwaysAdmit", false, None),
+    reg("NamespaceAutoProvision", false, None),
+    reg(
+        "NamespaceLifecycle",
+        true,
+        Some(&namespace_lifecycle::NamespaceLifecycle),
+    ),
+    reg("NamespaceExists", false, None),
+    reg("SecurityContextDeny", false, None),
+    reg("LimitPodHardAntiAffinityTopology", false, None),
+    reg("LimitRanger", true, None),
+    reg("ServiceAccount", true, None),
+    reg("NodeRestriction", false, None),
+    reg("TaintNodesByCondition", true, None),
+    reg("AlwaysPullImages", false, None),
+    reg("ImagePolicyWebhook", false, None),
+    reg("PodSecurity", true, None),
+    reg("PodNodeSelector", false, None),
+    reg("Priority", true, None),
+    reg("DefaultTolerationSeconds", true, None),
+    reg("PodTolerationRestriction", false, None),
+    reg("EventRateLimit", false, None),
+    reg("ExtendedResourceToleration", false, None),
+    reg("PersistentVolumeLabel", false, None),
+    reg("DefaultStorageClass", true, None),
+    reg("StorageObjectInUseProtection", true, None),
+    reg("OwnerReferencesPermissionEnforcement", false, None),
+    reg("PersistentVolumeClaimResize", true, None),
+    reg("RuntimeClass", true, None),
+    reg("CertificateApproval", true, None),
+    reg("CertificateSigning", true, None),
+    reg("ClusterTrustBundleAttest", true, None),
+    reg("CertificateSubjectRestriction", true, None),
+    reg("DefaultIngressClass", true, None),
+    reg("DenyServiceExternalIPs", false, None),
+    reg("PodSecurityPolicy", false, None),
+    reg("MutatingAdmissionWebhook", true, None),
+    reg("ValidatingAdmissionPolicy", true, None),
+    reg("ValidatingAdmissionWebhook", true, None),
+    reg("ResourceQuota", true, None),
+    reg("AlwaysDeny", false, None),
+];
+
+const fn reg(
+    name: &'static str,
+    default_on: bool,
+    plugin: Option<&'static dyn Plugin>,
+) -> Registration {
+    Registration {
+        name,
+        default_on,
+        plugin,
+    }
+}
+
+/// What one plugin did to one request: the trace the UI and CLI render.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PluginStep {
+    pub plugin: String,
+    /// `mutate` or `validate`.
+    pub phase: &'static str,
+    /// `admitted`, `mutated`, `rejected`.
+    pub verdict: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// For a mutation: the object before and after, as JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<serde_json::Value>,
+}
+
+/// Names of enabled plugins not simulated yet, and unknown names, for the settings message.
+pub struct ChainProblems {
+    pub unknown: Vec<String>,
+}
+
+/// The enabled chain for these settings, in upstream order.
+pub fn enabled(settings: &Settings) -> (Vec<&'static Registration>, ChainProblems) {
+    let mut unknown = Vec::new();
+    for name in settings
+        .enable_admission_plugins
+        .iter()
+        .chain(settings.disable_admission_plugins.iter())
+    {
+        if !REGISTRY.iter().any(|r| r.name == name) {
+            unknown.push(name.clone());
+        }
+    }
+    let chain = REGISTRY
+        .iter()
+        .filter(|r| {
+            let on = r.default_on
+                || settings
+                    .enable_admission_plugins
+                    .iter()
+                    .any(|n| n == r.name);
+            on && !settings
+                .disable_admission_plugins
+                .iter()
+                .any(|n| n == r.name)
+        })
+        .collect();
+    (chain, ChainProblems { unknown })
+}
+
+/// Runs the mutating then the validating pass over a request. Returns the trace; the first
+/// rejection ends the chain.
+pub fn run(
+    chain: &[&'static Registration],
+    attrs: &mut Attributes,
+    view: &ClusterView,
+) -> (Vec<PluginStep>, Result<(), ApiError>) {
+    let mut trace = Vec::new();
+    for r in chain {
+        let Some(p) = r.plugin else { continue };
+        if !p.mutating() || !p.handles(attrs.operation) {
+            continue;
+        }
+        let before = attrs.object.as_ref().map(Object::to_value);
+        match p.admit(attrs, view) {
+            Ok(()) => {
+                let after = attrs.object.as_ref().map(Object::to_value);
+                let changed = before != after;
+                trace.push(PluginStep {
+                    plugin: r.name.to_string(),
+                    phase: "mutate",
+                    verdict: if changed { "mutated" } else { "admitted" },
+                    message: None,
+                    before: if changed { before } else { None },
+                    after: if changed { after } else { None },
+                });
+            }
+            Err(e) => {
+                trace.push(rejected(r.name, "mutate", &e));
+                return (trace, Err(e));
+            }
+        }
+    }
+    for r in chain {
+        let Some(p) = r.plugin else { continue };
+        if !p.validating() || !p.handles(attrs.operation) {
+            continue;
+        }
+        match p.validate(attrs, view) {
+            Ok(()) => trace.push(PluginStep {
+                plugin: r.name.to_string(),
+                phase: "validate",
+                verdict: "admitted",
+                message: None,
+                before: None,
+                after: None,
+            }),
+            Err(e) => {
+                trace.push(rejected(r.name, "validate", &e));
+                return (trace, Err(e));
+            }
+        }
+    }
+    (trace, Ok(()))
+}
+
+fn rejected(name: &str, phase: &'static str, e: &ApiError) -> PluginStep {
+    PluginStep {
+        plugin: name.to_string(),
+        phase,
+        verdict: "rejected",
+        message: Some(e.message.clone()),
+        before: None,
+        after: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_change_the_default_set_and_keep_upstream_order() {
+        let mut s = Settings::default();
+        s.enable_admission_plugins = vec!["AlwaysDeny".into(), "NamespaceAutoProvision".into()];
+        s.disable_admission_plugins = vec!["ResourceQuota".into(), "Bogus".into()];
+        let (chain, problems) = enabled(&s);
+        let names: Vec<&str> = chain.iter().map(|r| r.name).collect();
+        assert_eq!(names.first(), Some(&"NamespaceAutoProvision"));
+        assert_eq!(names.last(), Some(&"AlwaysDeny"));
+        assert!(!names.contains(&"ResourceQuota"));
+        assert!(names.contains(&"NamespaceLifecycle"));
+        assert_eq!(problems.unknown, ["Bogus"]);
+    }
+}

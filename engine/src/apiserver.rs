@@ -1,0 +1,527 @@
+//! The simulated kube-apiserver: the request pipeline for create, update (apply) and delete.
+//!
+//! authenticate → decode (strict) → default → mutating admission → validation → validating
+//! admission → persist. Follows `k8s.io/apiserver/pkg/endpoints/handlers/create.go`,
+//! `patch.go` and `delete.go`, and kubectl's client-side apply
+//! (`k8s.io/kubectl/pkg/cmd/apply/apply.go`, `patcher.go`: the
+//! `kubectl.kubernetes.io/last-applied-configuration` annotation and the three-way merge).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::admission::{self, Attributes, ClusterView, Operation, PluginStep, Registration};
+use crate::decode::{self, DecodeError};
+use crate::defaults;
+use crate::object::{KindInfo, Object};
+use crate::scheduler::{Attempt, Profile};
+use crate::settings::{Settings, UserInfo};
+use crate::status::{ApiError, Reason};
+use crate::store::{ObjRef, Origin, Store};
+use crate::validation;
+
+/// The annotation kubectl apply keeps the last applied manifest in.
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// The simulated cluster: the store plus the control plane's configuration.
+#[derive(Clone)]
+pub struct Cluster {
+    pub store: Store,
+    pub settings: Settings,
+    pub(crate) chain: Vec<&'static Registration>,
+    /// Every scheduling attempt, in order.
+    pub attempts: Vec<Attempt>,
+    /// The admission trace of the last request for each object.
+    pub admission: BTreeMap<ObjRef, Vec<PluginStep>>,
+    /// Whether scheduling attempts are kept (the benchmark turns this off).
+    pub record_traces: bool,
+    /// Pods that did not fit, with the cluster fingerprint they were tried against.
+    pub(crate) unschedulable: BTreeMap<ObjRef, u64>,
+}
+
+/// What an apply did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Applied {
+    Created(ObjRef),
+    Configured(ObjRef),
+    Unchanged(ObjRef),
+}
+
+/// A failed apply: either kubectl refused it before sending, or the server rejected it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApplyError {
+    Server { error: ApiError, existed: bool },
+}
+
+impl Cluster {
+    pub fn new(settings: Settings) -> Self {
+        let (chain, _) = admission::enabled(&settings);
+        let mut c = Cluster {
+            store: Store::new(),
+            settings,
+            chain,
+            attempts: Vec::new(),
+            admission: BTreeMap::new(),
+            record_traces: true,
+            unschedulable: BTreeMap::new(),
+        };
+        c.bootstrap();
+        c
+    }
+
+    /// The namespaces and service accounts every cluster starts with.
+    fn bootstrap(&mut self) {
+        for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+            let v = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
+            if let Ok(mut obj) = decode_value(v) {
+                defaults::apply(&mut obj);
+                self.store.insert_new(obj, None);
+            }
+        }
+        for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+            let v = serde_json::json!({"apiVersion": "v1", "kind": "ServiceAccount",
+                "metadata": {"name": "default", "namespace": ns}});
+            if let Ok(obj) = decode_value(v) {
+                self.store.insert_new(obj, None);
+            }
+        }
+    }
+
+    /// Adds a node directly, as a kubelet registering itself would.
+    pub fn register_node(&mut self, node: k8s_openapi::api::core::v1::Node) {
+        let mut obj = Object::Node(Box::new(node));
+        defaults::apply(&mut obj);
+        self.store.insert_new(obj, None);
+    }
+
+    pub fn profile(&self) -> Profile {
+        Profile::default_profile()
+    }
+
+    fn view(&self) -> ClusterView<'_> {
+        ClusterView {
+            store: &self.store,
+            settings: &self.settings,
+        }
+    }
+
+    /// `kubectl apply` of one manifest already mapped to `info`.
+    pub fn apply(
+        &mut self,
+        manifest: Value,
+        info: &'static KindInfo,
+        origin: Option<Origin>,
+    ) -> Result<Applied, ApplyError> {
+        let mut manifest = client_prepare(manifest);
+        // kubectl fills in the namespace of its context for namespaced kinds.
+        let namespace = if info.namespaced {
+            let ns = manifest
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .unwrap_or("default")
+                .to_string();
+            set_path(
+                &mut manifest,
+                &["metadata", "namespace"],
+                Value::String(ns.clone()),
+            );
+            ns
+        } else {
+            String::new()
+        };
+        let name = manifest
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let key = ObjRef::new(info.kind, &namespace, &name);
+        let last_applied = last_applied_json(&manifest);
+        match self.store.get(&key).map(|s| s.obj.clone()) {
+            None => self
+                .create(manifest, info, &last_applied, origin)
+                .map_err(|error| ApplyError::Server {
+                    error,
+                    existed: false,
+                }),
+            Some(current) => self
+                .update(manifest, info, current, &last_applied)
+                .map_err(|error| ApplyError::Server {
+                    error,
+                    existed: true,
+                }),
+        }
+    }
+
+    fn create(
+        &mut self,
+        mut manifest: Value,
+        info: &'static KindInfo,
+        last_applied: &str,
+        origin: Option<Origin>,
+    ) -> Result<Applied, ApiError> {
+        set_path(
+            &mut manifest,
+            &["metadata", "annotations", LAST_APPLIED],
+            Value::String(last_applied.to_string()),
+        );
+        let mut obj = decode::decode(manifest, info).map_err(decode_error)?;
+        defaults::apply(&mut obj);
+        let key = ObjRef::of(&obj);
+        let user = self.settings.user.clone();
+        let mut attrs = Attributes {
+            operation: Operation::Create,
+            kind: info,
+            namespace: key.namespace.clone(),
+            name: key.name.clone(),
+            subresource: String::new(),
+            object: Some(obj),
+            old_object: None,
+            user: &user,
+            warnings: Vec::new(),
+        };
+        // Mutating admission, validation, validating admission: the chain runs both phases;
+        // object validation sits between them as upstream's handler does.
+        let view = ClusterView {
+            store: &self.store,
+            settings: &self.settings,
+        };
+        let (trace, result) = admission::run(&self.chain, &mut attrs, &view);
+        self.admission.insert(key.clone(), trace);
+        result?;
+        let Some(obj) = attrs.object else {
+            return Err(ApiError::new(
+                Reason::InternalError,
+                "admission removed the object",
+                "apiserver",
+            ));
+        };
+        validation::validate_create(&obj)?;
+        if self.store.contains(&key) {
+            return Err(ApiError::already_exists(&info.resource(), &key.name));
+        }
+        self.store.insert_new(obj, origin);
+        Ok(Applied::Created(key))
+    }
+
+    fn update(
+        &mut self,
+        manifest: Value,
+        info: &'static KindInfo,
+        current: Object,
+        last_applied: &str,
+    ) -> Result<Applied, ApiError> {
+        let key = ObjRef::of(&current);
+        let previous = current
+            .meta()
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(LAST_APPLIED))
+            .cloned();
+        if previous.as_deref() == Some(last_applied) {
+            return Ok(Applied::Unchanged(key));
+        }
+        let previous_value: Value = previous
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok())
+            .unwrap_or(Value::Null);
+        let mut merged = current.to_value();
+        three_way_merge(&mut merged, &previous_value, &manifest);
+        set_path(
+            &mut merged,
+            &["metadata", "annotations", LAST_APPLIED],
+            Value::String(last_applied.to_string()),
+        );
+        let mut obj = decode::decode(merged, info).map_err(decode_error)?;
+        defaults::apply(&mut obj);
+        let user = self.settings.user.clone();
+        let mut attrs = Attributes {
+            operation: Operation::Update,
+            kind: info,
+            namespace: key.namespace.clone(),
+            name: key.name.clone(),
+            subresource: String::new(),
+            object: Some(obj),
+            old_object: Some(&current),
+            user: &user,
+            warnings: Vec::new(),
+        };
+        let view = ClusterView {
+            store: &self.store,
+            settings: &self.settings,
+        };
+        let (trace, result) = admission::run(&self.chain, &mut attrs, &view);
+        self.admission.insert(key.clone(), trace);
+        result?;
+        let Some(obj) = attrs.object else {
+            return Err(ApiError::new(
+                Reason::InternalError,
+                "admission removed the object",
+                "apiserver",
+            ));
+        };
+        validation::validate_update(&obj, &current)?;
+        let spec_changed = spec_of(&obj) != spec_of(&current);
+        self.store.update(obj, spec_changed);
+        Ok(Applied::Configured(key))
+    }
+
+    /// A create by a control-plane component (a controller making pods): defaulting, admission
+    /// and validation as for any request, under the component's identity.
+    pub fn create_internal(
+        &mut self,
+        mut obj: Object,
+        user: &UserInfo,
+    ) -> Result<ObjRef, ApiError> {
+        defaults::apply(&mut obj);
+        let info = obj.info();
+        let key = ObjRef::of(&obj);
+        let mut attrs = Attributes {
+            operation: Operation::Create,
+            kind: info,
+            namespace: key.namespace.clone(),
+            name: key.name.clone(),
+            subresource: String::new(),
+            object: Some(obj),
+            old_object: None,
+            user,
+            warnings: Vec::new(),
+        };
+        let view = ClusterView {
+            store: &self.store,
+            settings: &self.settings,
+        };
+        let (trace, result) = admission::run(&self.chain, &mut attrs, &view);
+        self.admission.insert(key.clone(), trace);
+        result?;
+        let Some(obj) = attrs.object else {
+            return Err(ApiError::new(
+                Reason::InternalError,
+                "admission removed the object",
+                "apiserver",
+            ));
+        };
+        validation::validate_create(&obj)?;
+        if self.store.contains(&key) {
+            return Err(ApiError::already_exists(&info.resource(), &key.name));
+        }
+        Ok(self.store.insert_new(obj, None))
+    }
+
+    /// `kubectl delete`: runs admission for DELETE, then marks or removes the object. Pods and
+    /// namespaces are removed by their controllers when the cluster settles.
+    pub fn delete(
+        &mut self,
+        info: &'static KindInfo,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(), ApiError> {
+        let key = ObjRef::new(info.kind, namespace, name);
+        let Some(current) = self.store.get(&key).map(|s| s.obj.clone()) else {
+            return Err(ApiError::not_found(&info.resource(), name));
+        };
+        let user = self.settings.user.clone();
+        let mut attrs = Attributes {
+            operation: Operation::Delete,
+            kind: info,
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            subresource: String::new(),
+            object: None,
+            old_object: Some(&current),
+            user: &user,
+            warnings: Vec::new(),
+        };
+        let (trace, result) = admission::run(&self.chain, &mut attrs, &self.view());
+        self.admission.insert(key.clone(), trace);
+        result?;
+        let now = self.store.timestamp();
+        match &current {
+            Object::Namespace(_) | Object::Pod(_) => {
+                self.store.modify(&key, |o| {
+                    if o.meta().deletion_timestamp.is_none() {
+                        o.meta_mut().deletion_timestamp = Some(now);
+                    }
+                    if let Object::Namespace(ns) = o {
+                        ns.status.get_or_insert_with(Default::default).phase =
+                            Some("Terminating".into());
+                    }
+                    if let Object::Pod(p) = o {
+                        let grace = p
+                            .spec
+                            .as_ref()
+                            .and_then(|s| s.termination_grace_period_seconds);
+                        o.meta_mut().deletion_grace_period_seconds = grace;
+                    }
+                });
+            }
+            _ => {
+                self.store.remove(&key);
+            }
+        }
+        Ok(())
+    }
+
+    /// A direct change to a stored object by a kubectl command (label, annotate, taint, cordon,
+    /// scale), run through UPDATE admission like any update.
+    pub fn patch(&mut self, key: &ObjRef, f: impl FnOnce(&mut Object)) -> Result<bool, ApiError> {
+        let Some(current) = self.store.get(key).map(|s| s.obj.clone()) else {
+            let info = crate::object::KINDS.iter().find(|k| k.kind == key.kind);
+            let resource = info.map(|i| i.resource()).unwrap_or_default();
+            return Err(ApiError::not_found(&resource, &key.name));
+        };
+        let mut obj = current.clone();
+        f(&mut obj);
+        if obj == current {
+            return Ok(false);
+        }
+        let user = self.settings.user.clone();
+        let mut attrs = Attributes {
+            operation: Operation::Update,
+            kind: current.info(),
+            namespace: key.namespace.clone(),
+            name: key.name.clone(),
+            subresource: String::new(),
+            object: Some(obj),
+            old_object: Some(&current),
+            user: &user,
+            warnings: Vec::new(),
+        };
+        let (trace, result) = admission::run(&self.chain, &mut attrs, &self.view());
+        self.admission.insert(key.clone(), trace);
+        result?;
+        if let Some(obj) = attrs.object {
+            validation::validate_update(&obj, &current)?;
+            let spec_changed = spec_of(&obj) != spec_of(&current);
+            self.store.update(obj, spec_changed);
+        }
+        Ok(true)
+    }
+}
+
+fn spec_of(obj: &Object) -> Value {
+    obj.to_value().get("spec").cloned().unwrap_or(Value::Null)
+}
+
+/// Decodes a JSON object of a served kind (for objects the control plane makes itself).
+pub fn decode_value(v: Value) -> Result<Object, DecodeError> {
+    let info = decode::mapping(&v, crate::settings::MAX_MINOR)?;
+    decode::decode(v, info)
+}
+
+fn decode_error(e: DecodeError) -> ApiError {
+    let field = e.field().map(str::to_string);
+    let mut err = ApiError::new(
+        Reason::BadRequest,
+        e.server_message().unwrap_or_default(),
+        "decoder",
+    );
+    err.field = field;
+    err
+}
+
+/// What kubectl does to a manifest before sending it: go-yaml → a Go map → JSON sorts keys, and
+/// client-side apply prunes null values.
+pub fn client_prepare(v: Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, client_prepare(v)))
+                .collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().collect::<Map<String, Value>>())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(client_prepare).collect()),
+        other => other,
+    }
+}
+
+/// The last-applied annotation's value: the manifest as JSON, with `metadata.annotations`
+/// present (kubectl writes `"annotations":{}` when the manifest had none) and without the
+/// annotation itself.
+fn last_applied_json(manifest: &Value) -> String {
+    let mut m = manifest.clone();
+    if let Some(Value::Object(meta)) = m.get_mut("metadata") {
+        let ann = meta
+            .entry("annotations")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(a) = ann {
+            a.remove(LAST_APPLIED);
+        }
+    }
+    let m = client_prepare(m);
+    serde_json::to_string(&m).unwrap_or_default()
+}
+
+/// Sets a value at a path of object keys, creating objects on the way.
+pub fn set_path(v: &mut Value, path: &[&str], value: Value) {
+    let mut cur = v;
+    for (i, key) in path.iter().enumerate() {
+        if !cur.is_object() {
+            *cur = Value::Object(Map::new());
+        }
+        let Value::Object(map) = cur else { return };
+        if i + 1 == path.len() {
+            map.insert((*key).to_string(), value);
+            return;
+        }
+        cur = map
+            .entry((*key).to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+}
+
+/// kubectl's three-way merge, with JSON merge-patch semantics: fields removed from the manifest
+/// since the last apply are removed, fields in the manifest are set, fields only the server
+/// set (status, defaults, admission's changes) stay. Lists are replaced whole.
+fn three_way_merge(current: &mut Value, last: &Value, new: &Value) {
+    let (Value::Object(cur), Value::Object(newm)) = (&mut *current, new) else {
+        *current = new.clone();
+        return;
+    };
+    if let Value::Object(lastm) = last {
+        for k in lastm.keys() {
+            if !newm.contains_key(k) {
+                cur.remove(k);
+            }
+        }
+    }
+    for (k, nv) in newm {
+        let lv = last.get(k).unwrap_or(&Value::Null);
+        match cur.get_mut(k) {
+            Some(cv) if cv.is_object() && nv.is_object() => three_way_merge(cv, lv, nv),
+            _ => {
+                cur.insert(k.clone(), nv.clone());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn kubectl_sorts_keys_and_prunes_nulls() {
+        let v = client_prepare(json!({"b": 1, "a": {"z": null, "y": [ {"d": 1, "c": null} ]}}));
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"{"a":{"y":[{"d":1}]},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn three_way_merge_keeps_server_fields_and_drops_removed_ones() {
+        let mut cur = json!({"metadata": {"labels": {"a": "1", "b": "2"}, "uid": "u"}, "status": {"phase": "Running"}});
+        let last = json!({"metadata": {"labels": {"a": "1", "b": "2"}}});
+        let new = json!({"metadata": {"labels": {"a": "3"}}});
+        three_way_merge(&mut cur, &last, &new);
+        assert_eq!(
+            cur,
+            json!({"metadata": {"labels": {"a": "3"}, "uid": "u"}, "status": {"phase": "Running"}})
+        );
+    }
+}

@@ -1,0 +1,83 @@
+//! The control loops that run after every request until nothing changes: the controller
+//! manager's controllers, the scheduler and the kubelets.
+//!
+//! Each controller is a function `fn(&mut Cluster) -> bool` that reconciles once and says
+//! whether it changed anything. `settle` runs them in a fixed order until a whole round changes
+//! nothing, so the result is deterministic.
+
+mod deployment;
+mod garbage_collector;
+mod kubelet;
+mod namespace;
+mod replicaset;
+mod scheduling;
+
+use crate::apiserver::Cluster;
+
+/// Upper bound on rounds, so that a controller bug can never hang the page.
+const MAX_ROUNDS: usize = 10_000;
+
+/// Runs every controller until the cluster is stable.
+pub fn settle(cluster: &mut Cluster) {
+    for _ in 0..MAX_ROUNDS {
+        let mut changed = false;
+        changed |= namespace::reconcile(cluster);
+        changed |= garbage_collector::reconcile(cluster);
+        changed |= deployment::reconcile(cluster);
+        changed |= replicaset::reconcile(cluster);
+        changed |= scheduling::reconcile(cluster);
+        changed |= kubelet::reconcile(cluster);
+        if !changed {
+            return;
+        }
+    }
+}
+
+/// `rand.SafeEncodeString`'s alphabet (k8s.io/apimachinery/pkg/util/rand): no vowels, no
+/// look-alike characters.
+const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// FNV-1a, 32 bits, as `hash/fnv` computes it.
+pub(crate) fn fnv32a(data: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in data {
+        h ^= u32::from(*b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// `rand.SafeEncodeString(fmt.Sprint(hash))`: how pod-template-hash values look.
+pub(crate) fn safe_encode(hash: u32) -> String {
+    hash.to_string()
+        .bytes()
+        .map(|b| char::from(ALPHANUMS[usize::from(b) % ALPHANUMS.len()]))
+        .collect()
+}
+
+/// A deterministic stand-in for `names.SimpleNameGenerator`'s five random characters.
+pub(crate) fn name_suffix(seed: &str) -> String {
+    let mut h = fnv32a(seed.as_bytes());
+    let mut out = String::new();
+    for _ in 0..5 {
+        out.push(char::from(ALPHANUMS[(h % 27) as usize]));
+        h = h / 27 ^ fnv32a(out.as_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_hashes_use_the_safe_alphabet() {
+        let s = safe_encode(1_234_567_890);
+        assert_eq!(s, "56789bcdf4");
+        assert_eq!(s.len(), 10);
+        let n = name_suffix("web-7c5ddbdf54/1");
+        assert_eq!(n.len(), 5);
+        assert!(n.bytes().all(|b| ALPHANUMS.contains(&b)));
+        assert_ne!(n, name_suffix("web-7c5ddbdf54/2"));
+    }
+}

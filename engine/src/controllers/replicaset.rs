@@ -1,0 +1,193 @@
+//! The ReplicaSet controller: creates pods from the template until the ReplicaSet owns as many
+//! as it wants, deletes the extra ones (unscheduled, then pending, then newest first).
+//!
+//! Follows `pkg/controller/replicaset/replica_set.go` (manageReplicas, the `SuccessfulCreate`
+//! `Created pod: %v` / `SuccessfulDelete` `Deleted pod: %v` / `FailedCreate` `Error creating: %v`
+//! events) and `pkg/controller/controller_utils.go` (`ActivePodsWithRanks` ordering).
+
+use k8s_openapi::api::apps::v1::{ReplicaSet, ReplicaSetStatus};
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+
+use crate::apiserver::Cluster;
+use crate::controllers::name_suffix;
+use crate::object::Object;
+use crate::settings::UserInfo;
+use crate::store::ObjRef;
+
+pub fn reconcile(c: &mut Cluster) -> bool {
+    let sets: Vec<ReplicaSet> = c
+        .store
+        .list("ReplicaSet")
+        .filter_map(|s| match &s.obj {
+            Object::ReplicaSet(rs) if rs.metadata.deletion_timestamp.is_none() => {
+                Some((**rs).clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let mut changed = false;
+    for rs in sets {
+        changed |= sync(c, &rs);
+    }
+    changed
+}
+
+fn controller_user() -> UserInfo {
+    UserInfo {
+        name: "system:serviceaccount:kube-system:replicaset-controller".into(),
+        groups: vec![
+            "system:serviceaccounts".into(),
+            "system:serviceaccounts:kube-system".into(),
+            "system:authenticated".into(),
+        ],
+    }
+}
+
+fn sync(c: &mut Cluster, rs: &ReplicaSet) -> bool {
+    let ns = rs.metadata.namespace.clone().unwrap_or_default();
+    let name = rs.metadata.name.clone().unwrap_or_default();
+    let uid = rs.metadata.uid.clone().unwrap_or_default();
+    let rs_ref = ObjRef::new("ReplicaSet", &ns, &name);
+    let desired = rs
+        .spec
+        .as_ref()
+        .and_then(|s| s.replicas)
+        .unwrap_or(1)
+        .max(0);
+    let mut pods: Vec<Pod> = c
+        .store
+        .list_ns("Pod", &ns)
+        .filter_map(|s| s.obj.as_pod().cloned())
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+        .filter(|p| {
+            p.metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|o| o.uid == uid)
+        })
+        .collect();
+    let have = i32::try_from(pods.len()).unwrap_or(i32::MAX);
+    let mut changed = false;
+    if have < desired {
+        // Stop at the first failure, as the controller's slow-start batches do.
+        for i in 0..(desired - have) {
+            let Some(pod) = pod_from_template(rs, &format!("{uid}/{}/{i}", c.store.now)) else {
+                break;
+            };
+            let pod_name = pod.metadata.name.clone().unwrap_or_default();
+            match c.create_internal(Object::Pod(Box::new(pod)), &controller_user()) {
+                Ok(_) => {
+                    c.store.event(
+                        "Normal",
+                        "SuccessfulCreate",
+                        rs_ref.clone(),
+                        format!("Created pod: {pod_name}"),
+                        "replicaset-controller",
+                    );
+                    changed = true;
+                }
+                Err(e) => {
+                    let before = c.store.events.len();
+                    c.store.event(
+                        "Warning",
+                        "FailedCreate",
+                        rs_ref.clone(),
+                        format!("Error creating: {}", e.message),
+                        "replicaset-controller",
+                    );
+                    changed |= c.store.events.len() != before;
+                    break;
+                }
+            }
+        }
+    } else if have > desired {
+        // Delete the least useful pods first: unscheduled, then not running, then newest.
+        pods.sort_by_key(|p| {
+            let scheduled = p.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_some();
+            let running = p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
+            let created = p
+                .metadata
+                .creation_timestamp
+                .as_ref()
+                .map(|t| -t.0.as_second())
+                .unwrap_or(0);
+            (scheduled, running, created, p.metadata.uid.clone())
+        });
+        let excess = usize::try_from(have - desired).unwrap_or(0);
+        for p in pods.iter().take(excess) {
+            let key = ObjRef::new("Pod", &ns, p.metadata.name.as_deref().unwrap_or(""));
+            let now = c.store.timestamp();
+            c.store
+                .modify(&key, |o| o.meta_mut().deletion_timestamp = Some(now));
+            c.store.event(
+                "Normal",
+                "SuccessfulDelete",
+                rs_ref.clone(),
+                format!("Deleted pod: {}", key.name),
+                "replicaset-controller",
+            );
+            changed = true;
+        }
+    }
+    // Status.
+    let owned: Vec<Pod> = c
+        .store
+        .list_ns("Pod", &ns)
+        .filter_map(|s| s.obj.as_pod().cloned())
+        .filter(|p| {
+            p.metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|o| o.uid == uid)
+        })
+        .collect();
+    let replicas = i32::try_from(owned.len()).unwrap_or(i32::MAX);
+    let ready = i32::try_from(
+        owned
+            .iter()
+            .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+            .count(),
+    )
+    .unwrap_or(i32::MAX);
+    let generation = rs.metadata.generation;
+    changed |= c.store.modify(&rs_ref, |o| {
+        if let Object::ReplicaSet(r) = o {
+            let st = r.status.get_or_insert_with(ReplicaSetStatus::default);
+            st.replicas = replicas;
+            st.fully_labeled_replicas = Some(replicas);
+            st.ready_replicas = (ready > 0).then_some(ready);
+            st.available_replicas = (ready > 0).then_some(ready);
+            st.observed_generation = generation;
+        }
+    });
+    changed
+}
+
+fn pod_from_template(rs: &ReplicaSet, seed: &str) -> Option<Pod> {
+    let template = rs.spec.as_ref()?.template.clone()?;
+    let rs_name = rs.metadata.name.clone()?;
+    let meta = template.metadata.unwrap_or_default();
+    Some(Pod {
+        metadata: ObjectMeta {
+            name: Some(format!("{rs_name}-{}", name_suffix(seed))),
+            generate_name: Some(format!("{rs_name}-")),
+            namespace: rs.metadata.namespace.clone(),
+            labels: meta.labels,
+            annotations: meta.annotations,
+            owner_references: Some(vec![OwnerReference {
+                api_version: "apps/v1".into(),
+                kind: "ReplicaSet".into(),
+                name: rs_name,
+                uid: rs.metadata.uid.clone().unwrap_or_default(),
+                controller: Some(true),
+                block_owner_deletion: Some(true),
+            }]),
+            ..ObjectMeta::default()
+        },
+        spec: template.spec,
+        status: None,
+    })
+}

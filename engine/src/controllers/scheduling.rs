@@ -1,0 +1,161 @@
+//! Runs the scheduler over the pods waiting for a node, in PrioritySort order, and writes the
+//! outcome back as the binding, the PodScheduled condition and the Scheduled / FailedScheduling
+//! events.
+//!
+//! Follows `pkg/scheduler/schedule_one.go` (`handleSchedulingFailure`, the `Scheduled` event
+//! `Successfully assigned %v/%v to %v`) and `framework/plugins/queuesort/priority_sort.go`
+//! (higher priority first, then earlier in the queue). An unschedulable pod is tried again
+//! only after the cluster changed, as upstream re-queues it on cluster events.
+
+use std::collections::BTreeMap;
+
+use crate::apiserver::Cluster;
+use crate::controllers::fnv32a;
+use crate::object::Object;
+use crate::scheduler::{self, scheduled_condition, NodeInfo};
+use crate::store::ObjRef;
+
+pub fn reconcile(c: &mut Cluster) -> bool {
+    let mut queue: Vec<(i32, String, String, ObjRef)> = c
+        .store
+        .list("Pod")
+        .filter_map(|s| {
+            let pod = s.obj.as_pod()?;
+            let spec = pod.spec.as_ref()?;
+            if spec.node_name.is_some() || pod.metadata.deletion_timestamp.is_some() {
+                return None;
+            }
+            if spec
+                .scheduler_name
+                .as_deref()
+                .unwrap_or("default-scheduler")
+                != "default-scheduler"
+            {
+                return None;
+            }
+            let created = pod
+                .metadata
+                .creation_timestamp
+                .as_ref()
+                .map(|t| t.0.as_second().to_string())
+                .unwrap_or_default();
+            let uid = pod.metadata.uid.clone().unwrap_or_default();
+            Some((
+                spec.priority.unwrap_or(0),
+                format!("{created:0>20}"),
+                uid,
+                ObjRef::of(&s.obj),
+            ))
+        })
+        .collect();
+    if queue.is_empty() {
+        return false;
+    }
+    queue.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.1.cmp(&b.1))
+            .then_with(|| a.2.cmp(&b.2))
+    });
+    let mut nodes = scheduler::snapshot(&c.store);
+    let profile = c.profile();
+    let mut signature = cluster_signature(&nodes);
+    let mut changed = false;
+    for (_, _, _, key) in queue {
+        if c.unschedulable.get(&key) == Some(&signature) {
+            continue;
+        }
+        let Some(pod) = c.store.get(&key).and_then(|s| s.obj.as_pod()).cloned() else {
+            continue;
+        };
+        let decision = scheduler::schedule_one(&profile, &pod, &nodes, c.store.now);
+        let attempt = decision.attempt;
+        let now = c.store.timestamp();
+        match attempt.chosen.clone() {
+            Some(node) => {
+                c.unschedulable.remove(&key);
+                c.store.modify(&key, |o| {
+                    if let Object::Pod(p) = o {
+                        if let Some(spec) = p.spec.as_mut() {
+                            spec.node_name = Some(node.clone());
+                        }
+                        let status = p.status.get_or_insert_with(Default::default);
+                        let conds = status.conditions.get_or_insert_with(Vec::new);
+                        conds.retain(|c| c.type_ != "PodScheduled");
+                        conds.push(scheduled_condition(true, None, &now));
+                    }
+                });
+                c.store.event(
+                    "Normal",
+                    "Scheduled",
+                    key.clone(),
+                    format!(
+                        "Successfully assigned {}/{} to {}",
+                        key.namespace, key.name, node
+                    ),
+                    "default-scheduler",
+                );
+                if let Some(i) = nodes.iter().position(|n| n.name == node) {
+                    if let Some(bound) = c.store.get(&key).and_then(|s| s.obj.as_pod()) {
+                        nodes[i].add_pod(bound);
+                    }
+                }
+                signature = cluster_signature(&nodes);
+                changed = true;
+            }
+            None => {
+                let message = attempt.message.clone().unwrap_or_default();
+                c.store.modify(&key, |o| {
+                    if let Object::Pod(p) = o {
+                        let status = p.status.get_or_insert_with(Default::default);
+                        let conds = status.conditions.get_or_insert_with(Vec::new);
+                        let same = conds.iter().any(|c| {
+                            c.type_ == "PodScheduled"
+                                && c.message.as_deref() == Some(message.as_str())
+                        });
+                        if !same {
+                            conds.retain(|c| c.type_ != "PodScheduled");
+                            conds.push(scheduled_condition(false, Some(message.clone()), &now));
+                        }
+                    }
+                });
+                c.store.event(
+                    "Warning",
+                    "FailedScheduling",
+                    key.clone(),
+                    message,
+                    "default-scheduler",
+                );
+                c.unschedulable.insert(key.clone(), signature);
+                changed = true;
+            }
+        }
+        if c.record_traces {
+            c.attempts.push(attempt);
+        }
+    }
+    changed
+}
+
+/// A fingerprint of what the filters look at, so that an unschedulable pod is retried only when
+/// it might fit now.
+fn cluster_signature(nodes: &[NodeInfo]) -> u64 {
+    let mut parts: BTreeMap<&str, String> = BTreeMap::new();
+    for n in nodes {
+        parts.insert(
+            &n.name,
+            format!(
+                "{:?}|{:?}|{}|{:?}|{:?}|{}",
+                n.labels,
+                n.taints,
+                n.unschedulable,
+                n.allocatable,
+                n.requested,
+                n.pods.len()
+            ),
+        );
+    }
+    let text = format!("{parts:?}");
+    let a = u64::from(fnv32a(text.as_bytes()));
+    let b = u64::from(fnv32a(text.chars().rev().collect::<String>().as_bytes()));
+    (a << 32) | b
+}

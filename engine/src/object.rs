@@ -1,0 +1,285 @@
+//! The kinds the simulated API server serves, as typed objects.
+//!
+//! Types come from `k8s-openapi`; this module only knows, for each kind, its group, version,
+//! resource name and scope (what `kubectl api-resources` lists), and turns a typed object back
+//! into JSON. Decoding lives in `decode.rs`.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::{ClusterResourceScope, Metadata, NamespaceResourceScope, Resource};
+use serde_json::Value;
+
+use k8s_openapi::api::apps::v1 as apps;
+use k8s_openapi::api::batch::v1 as batch;
+use k8s_openapi::api::core::v1 as core;
+use k8s_openapi::api::networking::v1 as networking;
+use k8s_openapi::api::policy::v1 as policy;
+use k8s_openapi::api::rbac::v1 as rbac;
+use k8s_openapi::api::scheduling::v1 as scheduling;
+use k8s_openapi::api::storage::v1 as storage;
+
+/// What the API server knows about one kind.
+#[derive(Debug, PartialEq, Eq)]
+pub struct KindInfo {
+    pub kind: &'static str,
+    pub group: &'static str,
+    pub version: &'static str,
+    pub api_version: &'static str,
+    /// The resource name: `pods`, `limitranges`.
+    pub plural: &'static str,
+    pub namespaced: bool,
+    /// `kubectl` short names (`po`, `ns`, `deploy`).
+    pub short_names: &'static [&'static str],
+}
+
+impl KindInfo {
+    /// The lowercase singular `kubectl` prints before the slash: `pod`, `deployment.apps`.
+    pub fn singular(&self) -> String {
+        let lower = self.kind.to_ascii_lowercase();
+        if self.group.is_empty() {
+            lower
+        } else {
+            format!("{lower}.{}", self.group)
+        }
+    }
+
+    /// The resource as kubectl names it in messages: `pods`, `deployments.apps`.
+    pub fn resource(&self) -> String {
+        if self.group.is_empty() {
+            self.plural.to_string()
+        } else {
+            format!("{}.{}", self.plural, self.group)
+        }
+    }
+}
+
+trait Scope {
+    const NAMESPACED: bool;
+}
+impl Scope for NamespaceResourceScope {
+    const NAMESPACED: bool = true;
+}
+impl Scope for ClusterResourceScope {
+    const NAMESPACED: bool = false;
+}
+
+macro_rules! kinds {
+    ($( $variant:ident => $ty:ty, [$($short:literal),*] );* $(;)?) => {
+        /// An object of one of the served kinds.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum Object {
+            $( $variant(Box<$ty>), )*
+        }
+
+        /// Every served kind, in the order `kubectl api-resources` would group them.
+        pub static KINDS: &[KindInfo] = &[
+            $( KindInfo {
+                kind: <$ty as Resource>::KIND,
+                group: <$ty as Resource>::GROUP,
+                version: <$ty as Resource>::VERSION,
+                api_version: <$ty as Resource>::API_VERSION,
+                plural: <$ty as Resource>::URL_PATH_SEGMENT,
+                namespaced: <<$ty as Resource>::Scope as Scope>::NAMESPACED,
+                short_names: &[$($short),*],
+            }, )*
+        ];
+
+        impl Object {
+            pub fn info(&self) -> &'static KindInfo {
+                let kind = match self { $( Object::$variant(_) => <$ty as Resource>::KIND, )* };
+                KINDS.iter().find(|k| k.kind == kind).unwrap_or(&KINDS[0])
+            }
+
+            pub fn meta(&self) -> &ObjectMeta {
+                match self { $( Object::$variant(o) => o.metadata(), )* }
+            }
+
+            pub fn meta_mut(&mut self) -> &mut ObjectMeta {
+                match self { $( Object::$variant(o) => o.metadata_mut(), )* }
+            }
+
+            /// The object as the API server would return it in JSON.
+            pub fn to_value(&self) -> Value {
+                let v = match self { $( Object::$variant(o) => serde_json::to_value(o.as_ref()), )* };
+                v.unwrap_or(Value::Null)
+            }
+
+            /// Decodes a JSON object already known to be of `kind`; unknown fields are reported
+            /// through `ignored` as dotted paths.
+            pub(crate) fn decode_kind(
+                kind: &str,
+                value: Value,
+                ignored: &mut dyn FnMut(String),
+            ) -> Option<Result<Object, crate::decode::TypeError>> {
+                match kind {
+                    $( k if k == <$ty as Resource>::KIND => Some(
+                        crate::decode::typed::<$ty>(value, ignored).map(|o| Object::$variant(Box::new(o)))
+                    ), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    Namespace => core::Namespace, ["ns"];
+    Node => core::Node, ["no"];
+    Pod => core::Pod, ["po"];
+    ServiceAccount => core::ServiceAccount, ["sa"];
+    ConfigMap => core::ConfigMap, ["cm"];
+    Secret => core::Secret, [];
+    Service => core::Service, ["svc"];
+    Endpoints => core::Endpoints, ["ep"];
+    LimitRange => core::LimitRange, ["limits"];
+    ResourceQuota => core::ResourceQuota, ["quota"];
+    PersistentVolume => core::PersistentVolume, ["pv"];
+    PersistentVolumeClaim => core::PersistentVolumeClaim, ["pvc"];
+    Event => core::Event, ["ev"];
+    Deployment => apps::Deployment, ["deploy"];
+    ReplicaSet => apps::ReplicaSet, ["rs"];
+    StatefulSet => apps::StatefulSet, ["sts"];
+    DaemonSet => apps::DaemonSet, ["ds"];
+    Job => batch::Job, [];
+    CronJob => batch::CronJob, ["cj"];
+    StorageClass => storage::StorageClass, ["sc"];
+    Role => rbac::Role, [];
+    ClusterRole => rbac::ClusterRole, [];
+    RoleBinding => rbac::RoleBinding, [];
+    ClusterRoleBinding => rbac::ClusterRoleBinding, [];
+    NetworkPolicy => networking::NetworkPolicy, ["netpol"];
+    Ingress => networking::Ingress, ["ing"];
+    IngressClass => networking::IngressClass, [];
+    PriorityClass => scheduling::PriorityClass, ["pc"];
+    PodDisruptionBudget => policy::PodDisruptionBudget, ["pdb"];
+}
+
+/// API versions a kind was once served under and when they stopped being served, so that a
+/// manifest for an older cluster gets kubectl's `no matches for kind` on a newer one.
+/// `(api_version, kind, last minor version that served it)`. From the Kubernetes deprecated API
+/// migration guide (kubernetes/website content/en/docs/reference/using-api/deprecation-guide.md).
+pub static REMOVED_APIS: &[(&str, &str, u32)] = &[
+    ("extensions/v1beta1", "Deployment", 15),
+    ("extensions/v1beta1", "DaemonSet", 15),
+    ("extensions/v1beta1", "ReplicaSet", 15),
+    ("extensions/v1beta1", "NetworkPolicy", 15),
+    ("extensions/v1beta1", "PodSecurityPolicy", 15),
+    ("apps/v1beta1", "Deployment", 15),
+    ("apps/v1beta1", "StatefulSet", 15),
+    ("apps/v1beta2", "Deployment", 15),
+    ("apps/v1beta2", "StatefulSet", 15),
+    ("apps/v1beta2", "DaemonSet", 15),
+    ("apps/v1beta2", "ReplicaSet", 15),
+    ("extensions/v1beta1", "Ingress", 21),
+    ("networking.k8s.io/v1beta1", "Ingress", 21),
+    ("networking.k8s.io/v1beta1", "IngressClass", 21),
+    ("rbac.authorization.k8s.io/v1beta1", "ClusterRole", 21),
+    (
+        "rbac.authorization.k8s.io/v1beta1",
+        "ClusterRoleBinding",
+        21,
+    ),
+    ("rbac.authorization.k8s.io/v1beta1", "Role", 21),
+    ("rbac.authorization.k8s.io/v1beta1", "RoleBinding", 21),
+    ("scheduling.k8s.io/v1beta1", "PriorityClass", 21),
+    ("storage.k8s.io/v1beta1", "StorageClass", 21),
+    ("batch/v1beta1", "CronJob", 24),
+    ("policy/v1beta1", "PodDisruptionBudget", 24),
+    ("policy/v1beta1", "PodSecurityPolicy", 24),
+];
+
+/// Looks a kind up by `apiVersion` and `kind`.
+pub fn lookup(api_version: &str, kind: &str) -> Option<&'static KindInfo> {
+    KINDS
+        .iter()
+        .find(|k| k.api_version == api_version && k.kind == kind)
+}
+
+/// Looks a resource up the way kubectl resolves the first argument of `kubectl get|delete|scale`:
+/// plural, singular, short name or kind, optionally qualified by group (`deployments.apps`).
+pub fn resolve_resource(arg: &str) -> Option<&'static KindInfo> {
+    let lower = arg.to_ascii_lowercase();
+    let (name, group) = match lower.split_once('.') {
+        Some((n, g)) => (n.to_string(), Some(g.to_string())),
+        None => (lower.clone(), None),
+    };
+    KINDS.iter().find(|k| {
+        let group_ok = group.as_deref().is_none_or(|g| g == k.group);
+        group_ok
+            && (k.plural == name
+                || k.kind.to_ascii_lowercase() == name
+                || k.short_names.contains(&name.as_str()))
+    })
+}
+
+/// `namespace/name`, or `name` for cluster-scoped objects.
+pub fn key_of(meta: &ObjectMeta) -> String {
+    match &meta.namespace {
+        Some(ns) => format!("{ns}/{}", meta.name.as_deref().unwrap_or("")),
+        None => meta.name.clone().unwrap_or_default(),
+    }
+}
+
+impl Object {
+    pub fn name(&self) -> &str {
+        self.meta().name.as_deref().unwrap_or("")
+    }
+
+    pub fn namespace(&self) -> Option<&str> {
+        self.meta().namespace.as_deref()
+    }
+
+    pub fn as_pod(&self) -> Option<&core::Pod> {
+        match self {
+            Object::Pod(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    pub fn as_node(&self) -> Option<&core::Node> {
+        match self {
+            Object::Node(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    pub fn as_namespace(&self) -> Option<&core::Namespace> {
+        match self {
+            Object::Namespace(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_know_their_resource_names_and_scope() {
+        let pod = lookup("v1", "Pod").unwrap();
+        assert_eq!((pod.plural, pod.namespaced), ("pods", true));
+        let node = lookup("v1", "Node").unwrap();
+        assert!(!node.namespaced);
+        let deploy = lookup("apps/v1", "Deployment").unwrap();
+        assert_eq!(deploy.singular(), "deployment.apps");
+        assert_eq!(deploy.resource(), "deployments.apps");
+        assert!(lookup("v1", "Deployment").is_none());
+    }
+
+    #[test]
+    fn kubectl_resource_arguments_resolve() {
+        for (arg, kind) in [
+            ("po", "Pod"),
+            ("pods", "Pod"),
+            ("pod", "Pod"),
+            ("deploy", "Deployment"),
+            ("deployments.apps", "Deployment"),
+            ("no", "Node"),
+            ("ns", "Namespace"),
+            ("sts", "StatefulSet"),
+        ] {
+            assert_eq!(resolve_resource(arg).map(|k| k.kind), Some(kind), "{arg}");
+        }
+        assert!(resolve_resource("widgets").is_none());
+    }
+}

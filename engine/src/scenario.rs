@@ -1,0 +1,670 @@
+//! Running a scenario: files of YAML documents and kubectl-like steps, applied in order on a
+//! fresh simulated cluster, each followed by the cluster settling.
+//!
+//! A scenario file is a YAML stream. A document whose lines (comments aside) all start with
+//! `$ ` is a list of commands (see `steps.rs`); every other document is a manifest applied as
+//! `kubectl apply -f FILE` would apply it. Two kinds of documents configure the cluster instead
+//! of being applied, wherever they stand: `kubefiddle.dev/v1alpha1` `Settings` and kind's
+//! `kind.x-k8s.io/v1alpha4` `Cluster` (see `settings.rs`).
+//!
+//! kubectl's reading rules are kept (cli-runtime `pkg/resource/visitor.go`): a YAML syntax error
+//! or a document without apiVersion/kind stops the reading of that file, while a kind the
+//! cluster does not serve only fails its own document.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::apiserver::{Applied, ApplyError, Cluster};
+use crate::controllers;
+use crate::decode::{self, DecodeError};
+use crate::object::REMOVED_APIS;
+use crate::settings::{self, Settings, KIND_API_VERSION, SETTINGS_API_VERSION};
+use crate::status::{Reason, Verb};
+use crate::steps;
+use crate::store::Origin;
+use crate::yaml::{self, Positions};
+
+/// One input file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    pub name: String,
+    pub text: String,
+}
+
+impl Input {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Input {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// What happened to a document or step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Created,
+    Configured,
+    Unchanged,
+    Deleted,
+    /// Well-formed, but refused: admission, authorization, not found, already exists.
+    Rejected,
+    /// Malformed: YAML, decoding, schema or validation errors, and kubectl usage errors.
+    Invalid,
+}
+
+/// Where kubectl prints the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// One entry of the `-o json` contract's `results`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultRecord {
+    pub file: String,
+    pub line: u32,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub outcome: Outcome,
+    /// Exactly what kubectl prints for it (null when nothing).
+    pub message: Option<String>,
+    /// The command, for steps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    pub stream: Stream,
+    /// `Warning:` lines kubectl prints before the result.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// The field the message is about, and where it stands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field_column: Option<u32>,
+    /// Who decided a rejection: an admission plugin, `decoder`, `validation`, `kubectl`…
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    /// Index of the kubectl invocation this belongs to (one per file run of documents, one per
+    /// step), for printing outputs grouped as a terminal would show them.
+    #[serde(skip)]
+    pub invocation: usize,
+}
+
+impl ResultRecord {
+    pub fn failed(&self) -> bool {
+        matches!(self.outcome, Outcome::Rejected | Outcome::Invalid)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// kubefiddle's own explanation of something in the input (never a kubectl message).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub file: String,
+    pub line: u32,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// The outcome of a scenario.
+#[derive(Clone)]
+pub struct Run {
+    pub results: Vec<ResultRecord>,
+    pub notes: Vec<Note>,
+    pub cluster: Cluster,
+}
+
+/// A document ready to run.
+enum Item {
+    Manifest {
+        file: String,
+        line: u32,
+        value: Value,
+        positions: Positions,
+        /// Path prefix of this object inside its document (`items[2]` for List items).
+        prefix: String,
+    },
+    Steps {
+        file: String,
+        commands: Vec<(u32, String)>,
+    },
+    /// kubectl stopped reading the file here.
+    Stop {
+        file: String,
+        line: u32,
+        message: String,
+        field_line: Option<(u32, u32)>,
+        skipped: usize,
+    },
+}
+
+fn is_command_document(body: &str) -> bool {
+    let mut any = false;
+    for l in body.lines() {
+        let t = l.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if !t.starts_with('$') {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+fn first_content_line(body: &str, first_line: u32) -> u32 {
+    let offset = body
+        .lines()
+        .position(|l| {
+            let t = l.trim();
+            !t.is_empty() && !t.starts_with('#')
+        })
+        .unwrap_or(0);
+    first_line.saturating_add(u32::try_from(offset).unwrap_or(0))
+}
+
+/// Runs a scenario on a fresh cluster.
+pub fn run(inputs: &[Input]) -> Run {
+    run_with_commands(inputs, &[])
+}
+
+/// Runs a scenario, then extra commands typed at the console (as a file named `console`).
+pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
+    let mut notes = Vec::new();
+    let mut items = Vec::new();
+    let mut settings = Settings::default();
+    let mut kind_cluster: Option<(Value, String, u32)> = None;
+    let mut has_nodes = false;
+
+    for input in inputs {
+        let mut stopped = false;
+        let docs = yaml::split_documents(&input.text);
+        let total = docs.len();
+        for (index, (first_line, body)) in docs.into_iter().enumerate() {
+            if stopped {
+                break;
+            }
+            let line = first_content_line(&body, first_line);
+            if is_command_document(&body) {
+                let commands = body
+                    .lines()
+                    .enumerate()
+                    .filter(|(_, l)| l.trim().starts_with('$'))
+                    .map(|(i, l)| {
+                        let n = first_line.saturating_add(u32::try_from(i).unwrap_or(0));
+                        (n, l.trim().trim_start_matches('$').trim().to_string())
+                    })
+                    .collect();
+                items.push(Item::Steps {
+                    file: input.name.clone(),
+                    commands,
+                });
+                continue;
+            }
+            match yaml::parse_document(&body, first_line) {
+                Ok(None) => {}
+                Err(e) => {
+                    items.push(Item::Stop {
+                        file: input.name.clone(),
+                        line,
+                        message: format!("error: error parsing {}: {}", input.name, e.message),
+                        field_line: Some((e.pos.line, e.pos.col)),
+                        skipped: total - index - 1,
+                    });
+                    stopped = true;
+                }
+                Ok(Some((value, positions))) => {
+                    for d in positions.duplicates() {
+                        notes.push(Note {
+                            file: input.name.clone(),
+                            line: d.second.line,
+                            severity: Severity::Warning,
+                            message: format!(
+                                "`{}` is given twice (lines {} and {}): kubectl keeps the last value without a word, so the first is lost.",
+                                d.path, d.first.line, d.second.line
+                            ),
+                        });
+                    }
+                    let api_version = value
+                        .get("apiVersion")
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
+                    let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
+                    if api_version == SETTINGS_API_VERSION && kind == "Settings" {
+                        match Settings::from_value(&value) {
+                            Ok(s) => settings = s,
+                            Err((field, msg)) => notes.push(Note {
+                                file: input.name.clone(),
+                                line: positions.nearest(&field).map(|p| p.line).unwrap_or(line),
+                                severity: Severity::Error,
+                                message: format!("Settings: {msg}"),
+                            }),
+                        }
+                        continue;
+                    }
+                    if api_version == KIND_API_VERSION && kind == "Cluster" {
+                        kind_cluster = Some((value, input.name.clone(), line));
+                        continue;
+                    }
+                    if kind == "Node" {
+                        has_nodes = true;
+                    }
+                    if kind == "List" {
+                        if let Some(Value::Array(list)) = value.get("items") {
+                            for (i, item) in list.iter().enumerate() {
+                                let prefix = format!("items[{i}]");
+                                let l = positions.get(&prefix).map(|p| p.line).unwrap_or(line);
+                                if item.get("kind").and_then(Value::as_str) == Some("Node") {
+                                    has_nodes = true;
+                                }
+                                items.push(Item::Manifest {
+                                    file: input.name.clone(),
+                                    line: l,
+                                    value: item.clone(),
+                                    positions: positions.clone(),
+                                    prefix,
+                                });
+                            }
+                            continue;
+                        }
+                    }
+                    items.push(Item::Manifest {
+                        file: input.name.clone(),
+                        line,
+                        value,
+                        positions,
+                        prefix: String::new(),
+                    });
+                }
+            }
+        }
+    }
+    if !console.is_empty() {
+        items.push(Item::Steps {
+            file: "console".into(),
+            commands: console
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    (
+                        u32::try_from(i + 1).unwrap_or(0),
+                        c.trim().trim_start_matches('$').trim().to_string(),
+                    )
+                })
+                .collect(),
+        });
+    }
+
+    let mut cluster = Cluster::new(settings.clone());
+    let (_, problems) = crate::admission::enabled(&settings);
+    for name in problems.unknown {
+        notes.push(Note {
+            file: String::new(),
+            line: 0,
+            severity: Severity::Error,
+            message: format!(
+                "kube-apiserver would not start: admission plugin {name:?} is unknown"
+            ),
+        });
+    }
+    match kind_cluster {
+        Some((v, file, line)) => match settings::kind_cluster_nodes(&v, settings.minor) {
+            Ok(nodes) => nodes.into_iter().for_each(|n| cluster.register_node(n)),
+            Err((_, msg)) => notes.push(Note {
+                file,
+                line,
+                severity: Severity::Error,
+                message: format!("kind Cluster: {msg}"),
+            }),
+        },
+        None if !has_nodes => settings::default_nodes(settings.minor)
+            .into_iter()
+            .for_each(|n| cluster.register_node(n)),
+        None => {}
+    }
+    controllers::settle(&mut cluster);
+
+    let mut results = Vec::new();
+    let mut invocation = 0usize;
+    let mut last_file: Option<String> = None;
+    let mut stopped_files: Vec<String> = Vec::new();
+    for item in items {
+        cluster.store.advance(1);
+        match item {
+            Item::Manifest {
+                file,
+                line,
+                value,
+                positions,
+                prefix,
+            } => {
+                if stopped_files.contains(&file) {
+                    continue;
+                }
+                if last_file.as_deref() != Some(file.as_str()) {
+                    invocation += 1;
+                    last_file = Some(file.clone());
+                }
+                let mut r = apply_manifest(
+                    &mut cluster,
+                    &file,
+                    line,
+                    value,
+                    &positions,
+                    &prefix,
+                    &mut notes,
+                );
+                r.invocation = invocation;
+                let stop = r.decided_by.as_deref() == Some("kubectl:stop");
+                if stop {
+                    r.decided_by = Some("kubectl".into());
+                }
+                results.push(r);
+                controllers::settle(&mut cluster);
+                if stop {
+                    notes.push(Note {
+                        file: file.clone(),
+                        line,
+                        severity: Severity::Info,
+                        message: format!("kubectl stops reading {file} at this document: the documents after it are not applied."),
+                    });
+                    stopped_files.push(file.clone());
+                }
+            }
+            Item::Steps { file, commands } => {
+                last_file = None;
+                for (line, command) in commands {
+                    invocation += 1;
+                    for mut r in steps::execute(&mut cluster, &file, line, &command) {
+                        r.invocation = invocation;
+                        results.push(r);
+                    }
+                    controllers::settle(&mut cluster);
+                    cluster.store.advance(1);
+                }
+            }
+            Item::Stop {
+                file,
+                line,
+                message,
+                field_line,
+                skipped,
+            } => {
+                invocation += 1;
+                results.push(ResultRecord {
+                    file: file.clone(),
+                    line,
+                    kind: String::new(),
+                    namespace: None,
+                    name: String::new(),
+                    outcome: Outcome::Invalid,
+                    message: Some(message),
+                    command: None,
+                    stream: Stream::Stderr,
+                    warnings: Vec::new(),
+                    field: None,
+                    field_line: field_line.map(|f| f.0),
+                    field_column: field_line.map(|f| f.1),
+                    decided_by: Some("kubectl".into()),
+                    invocation,
+                });
+                if skipped > 0 {
+                    notes.push(Note {
+                        file,
+                        line,
+                        severity: Severity::Info,
+                        message: format!(
+                            "kubectl stops reading the file at this error: the {skipped} document(s) after it are not applied."
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    Run {
+        results,
+        notes,
+        cluster,
+    }
+}
+
+/// Applies one manifest and says what kubectl would print.
+fn apply_manifest(
+    cluster: &mut Cluster,
+    file: &str,
+    line: u32,
+    value: Value,
+    positions: &Positions,
+    prefix: &str,
+    notes: &mut Vec<Note>,
+) -> ResultRecord {
+    let (api_version, kind, name, namespace) = decode::type_info(&value);
+    let at = |field: &str| {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else if field.is_empty() {
+            prefix.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        positions.nearest(&path)
+    };
+    let mut record = ResultRecord {
+        file: file.to_string(),
+        line,
+        kind: kind.clone(),
+        namespace: None,
+        name: name.clone(),
+        outcome: Outcome::Invalid,
+        message: None,
+        command: None,
+        stream: Stream::Stderr,
+        warnings: Vec::new(),
+        field: None,
+        field_line: None,
+        field_column: None,
+        decided_by: None,
+        invocation: 0,
+    };
+    let minor = cluster.settings.minor;
+    let removed = REMOVED_APIS
+        .iter()
+        .find(|(av, k, _)| *av == api_version && *k == kind);
+    let mapping = decode::mapping(&value, minor);
+    let info = match mapping {
+        Ok(info) => info,
+        Err(e) => {
+            let (message, stop) = match &e {
+                DecodeError::MissingTypeInfo { api_version, kind } => {
+                    let mut errs = Vec::new();
+                    if *api_version {
+                        errs.push("apiVersion not set");
+                    }
+                    if *kind {
+                        errs.push("kind not set");
+                    }
+                    let list = if errs.len() == 1 {
+                        errs[0].to_string()
+                    } else {
+                        format!("[{}]", errs.join(", "))
+                    };
+                    (
+                        format!("error: error validating {file:?}: error validating data: {list}; if you choose to ignore these errors, turn validation off with --validate=false"),
+                        true,
+                    )
+                }
+                DecodeError::NotAnObject => (
+                    format!("error: error validating {file:?}: error validating data: invalid object to validate; if you choose to ignore these errors, turn validation off with --validate=false"),
+                    true,
+                ),
+                DecodeError::NoMatch { kind, api_version, name, namespace } => (
+                    format!(
+                        "error: resource mapping not found for name: {name:?} namespace: {namespace:?} from {file:?}: no matches for kind {kind:?} in version {api_version:?}\nensure CRDs are installed first"
+                    ),
+                    false,
+                ),
+                _ => (String::new(), false),
+            };
+            if let (Some((_, _, last)), DecodeError::NoMatch { .. }) = (removed, &e) {
+                if minor > *last {
+                    notes.push(Note {
+                        file: file.to_string(),
+                        line,
+                        severity: Severity::Info,
+                        message: format!(
+                            "{api_version} {kind} was removed after Kubernetes 1.{last}; this cluster runs 1.{minor}. Set kubernetesVersion in a Settings document to try an older cluster."
+                        ),
+                    });
+                } else {
+                    notes.push(Note {
+                        file: file.to_string(),
+                        line,
+                        severity: Severity::Warning,
+                        message: format!(
+                            "Kubernetes 1.{minor} still serves {api_version} {kind}, but kubefiddle does not simulate it yet."
+                        ),
+                    });
+                }
+            }
+            let pos = e.field().and_then(|f| at(f));
+            record.message = Some(message);
+            record.field = e.field().map(str::to_string);
+            record.field_line = pos.map(|p| p.line);
+            record.field_column = pos.map(|p| p.col);
+            record.decided_by = Some(if stop { "kubectl:stop" } else { "kubectl" }.to_string());
+            return record;
+        }
+    };
+    record.kind = info.kind.to_string();
+    if info.namespaced {
+        record.namespace = Some(if namespace.is_empty() {
+            "default".into()
+        } else {
+            namespace
+        });
+    }
+    let origin = Some(Origin {
+        file: file.to_string(),
+        line,
+    });
+    match cluster.apply(value, info, origin) {
+        Ok(applied) => {
+            let (word, outcome) = match applied {
+                Applied::Created(_) => ("created", Outcome::Created),
+                Applied::Configured(_) => ("configured", Outcome::Configured),
+                Applied::Unchanged(_) => ("unchanged", Outcome::Unchanged),
+            };
+            record.outcome = outcome;
+            record.stream = Stream::Stdout;
+            record.message = Some(format!("{}/{} {word}", info.singular(), name));
+        }
+        Err(ApplyError::Server { error, existed }) => {
+            let verb = if existed { Verb::Other } else { Verb::Create };
+            record.outcome = match error.reason {
+                Reason::BadRequest | Reason::Invalid => Outcome::Invalid,
+                _ => Outcome::Rejected,
+            };
+            record.message = Some(error.kubectl_line(verb, file));
+            record.decided_by = Some(error.source.clone());
+            if let Some(f) = &error.field {
+                let pos = at(f);
+                record.field = Some(f.clone());
+                record.field_line = pos.map(|p| p.line);
+                record.field_column = pos.map(|p| p.col);
+            }
+        }
+    }
+    record
+}
+
+impl Run {
+    /// 0 when every document and step succeeded, 1 otherwise (the CLI's exit code).
+    pub fn exit_code(&self) -> i32 {
+        if self.results.iter().any(ResultRecord::failed) {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// The `-o json` contract: results, the final objects, the events; plus kubefiddle's notes
+    /// and the Kubernetes version.
+    pub fn to_json(&self) -> Value {
+        let items: Vec<Value> = self
+            .cluster
+            .store
+            .all()
+            .filter(|s| !matches!(s.obj, crate::object::Object::Event(_)))
+            .map(|s| s.obj.to_value())
+            .collect();
+        serde_json::json!({
+            "kubernetesVersion": self.cluster.settings.version_string(),
+            "results": self.results,
+            "items": items,
+            "events": self.cluster.store.events,
+            "notes": self.notes,
+        })
+    }
+
+    /// What a terminal shows: each kubectl invocation's stdout lines, then its stderr lines.
+    pub fn kubectl_output(&self) -> String {
+        let mut out = String::new();
+        let mut i = 0;
+        while i < self.results.len() {
+            let inv = self.results[i].invocation;
+            let group: Vec<&ResultRecord> = self.results[i..]
+                .iter()
+                .take_while(|r| r.invocation == inv)
+                .collect();
+            i += group.len();
+            if let Some(cmd) = group.first().and_then(|r| r.command.as_ref()) {
+                out.push_str(&format!("$ {cmd}\n"));
+            }
+            for r in &group {
+                for w in &r.warnings {
+                    out.push_str(&format!("Warning: {w}\n"));
+                }
+            }
+            for stream in [Stream::Stdout, Stream::Stderr] {
+                for r in group.iter().filter(|r| r.stream == stream) {
+                    if let Some(m) = &r.message {
+                        out.push_str(m);
+                        if !m.ends_with('\n') {
+                            out.push('\n');
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_documents_are_recognised() {
+        assert!(is_command_document(
+            "# steps\n$ kubectl cordon kind-worker\n\n$ sleep 30\n"
+        ));
+        assert!(!is_command_document("apiVersion: v1\n$ x\n"));
+        assert!(!is_command_document("# only a comment\n"));
+    }
+}

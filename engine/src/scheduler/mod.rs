@@ -1,0 +1,429 @@
+//! The kube-scheduler: a queue sorted by priority, Filter then Score plugins over every node,
+//! the winning node bound, and a FailedScheduling event built from the per-node verdicts.
+//!
+//! Follows `pkg/scheduler/schedule_one.go` (schedulePod, findNodesThatFitPod,
+//! prioritizeNodes, selectHost), `pkg/scheduler/framework/interface.go` (status codes),
+//! `pkg/scheduler/framework/types.go` (`FitError.Error`, the `0/N nodes are available` message)
+//! and `pkg/scheduler/apis/config/v1/default_plugins.go` (the default profile's plugins and
+//! weights) in kubernetes/kubernetes.
+//!
+//! Where upstream picks at random among equally scored nodes (`selectHost` samples a reservoir),
+//! kubefiddle takes the first of them in node-name order so that every run is the same.
+
+pub mod plugins;
+mod resources;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Node, Pod, PodCondition, Taint};
+use serde::Serialize;
+
+pub use resources::Resources;
+
+use crate::store::{ObjRef, Store};
+
+/// `framework.Code`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Code {
+    Success,
+    /// The node does not fit now, but preempting pods could help.
+    Unschedulable,
+    /// The node does not fit and preemption would not change that.
+    UnschedulableAndUnresolvable,
+}
+
+/// A Filter plugin's verdict on one node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Status {
+    pub code: Code,
+    pub reasons: Vec<String>,
+}
+
+impl Status {
+    pub fn success() -> Self {
+        Status {
+            code: Code::Success,
+            reasons: Vec::new(),
+        }
+    }
+    pub fn unschedulable(reason: impl Into<String>) -> Self {
+        Status {
+            code: Code::Unschedulable,
+            reasons: vec![reason.into()],
+        }
+    }
+    pub fn unresolvable(reason: impl Into<String>) -> Self {
+        Status {
+            code: Code::UnschedulableAndUnresolvable,
+            reasons: vec![reason.into()],
+        }
+    }
+    pub fn is_success(&self) -> bool {
+        self.code == Code::Success
+    }
+}
+
+/// What the scheduler knows of a node: the node and the pods already on it.
+#[derive(Clone, Debug)]
+pub struct NodeInfo {
+    pub node: Node,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub taints: Vec<Taint>,
+    pub unschedulable: bool,
+    pub allocatable: Resources,
+    /// Sum of the requests of the pods on the node.
+    pub requested: Resources,
+    /// Same, counting a pod without cpu/memory requests as 100m / 200Mi (for scoring).
+    pub non_zero_requested: Resources,
+    pub pods: Vec<ObjRef>,
+    /// `spec.priority` of each pod in `pods`.
+    pub priorities: Vec<i32>,
+}
+
+impl NodeInfo {
+    pub fn new(node: &Node) -> Self {
+        let name = node.metadata.name.clone().unwrap_or_default();
+        let spec = node.spec.as_ref();
+        NodeInfo {
+            labels: node.metadata.labels.clone().unwrap_or_default(),
+            taints: spec.and_then(|s| s.taints.clone()).unwrap_or_default(),
+            unschedulable: spec.and_then(|s| s.unschedulable).unwrap_or(false),
+            allocatable: Resources::from_list(
+                node.status.as_ref().and_then(|s| s.allocatable.as_ref()),
+            ),
+            requested: Resources::default(),
+            non_zero_requested: Resources::default(),
+            pods: Vec::new(),
+            priorities: Vec::new(),
+            node: node.clone(),
+            name,
+        }
+    }
+
+    pub fn add_pod(&mut self, pod: &Pod) {
+        let req = resources::pod_requests(pod);
+        self.requested.add(&req);
+        self.non_zero_requested.add(&resources::non_zero(&req));
+        self.priorities
+            .push(pod.spec.as_ref().and_then(|s| s.priority).unwrap_or(0));
+        self.pods.push(ObjRef::new(
+            "Pod",
+            pod.metadata.namespace.as_deref().unwrap_or(""),
+            pod.metadata.name.as_deref().unwrap_or(""),
+        ));
+    }
+}
+
+/// The pod being scheduled, with what PreFilter computed once.
+pub struct PodInfo<'a> {
+    pub pod: &'a Pod,
+    pub requests: Resources,
+    pub non_zero_requests: Resources,
+}
+
+impl<'a> PodInfo<'a> {
+    pub fn new(pod: &'a Pod) -> Self {
+        let requests = resources::pod_requests(pod);
+        let non_zero_requests = resources::non_zero(&requests);
+        PodInfo {
+            pod,
+            requests,
+            non_zero_requests,
+        }
+    }
+}
+
+/// A Filter plugin.
+pub trait FilterPlugin: Sync {
+    fn name(&self) -> &'static str;
+    fn filter(&self, pod: &PodInfo, node: &NodeInfo) -> Status;
+}
+
+/// A Score plugin: raw scores per node, then normalised to 0..=100 (`MaxNodeScore`).
+pub trait ScorePlugin: Sync {
+    fn name(&self) -> &'static str;
+    fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64;
+    /// NormalizeScore; the default leaves scores as they are.
+    fn normalize(&self, _scores: &mut [i64]) {}
+}
+
+/// `framework.MaxNodeScore`.
+pub const MAX_NODE_SCORE: i64 = 100;
+
+/// `DefaultNormalizeScore` (pkg/scheduler/framework/plugins/helper/normalize_score.go): scale to
+/// 0..=100 by the highest score, reversed when lower raw scores are better.
+pub fn default_normalize(scores: &mut [i64], reverse: bool) {
+    let max = scores.iter().copied().max().unwrap_or(0);
+    if max == 0 {
+        if reverse {
+            for s in scores.iter_mut() {
+                *s = MAX_NODE_SCORE;
+            }
+        }
+        return;
+    }
+    for s in scores.iter_mut() {
+        let mut v = MAX_NODE_SCORE * *s / max;
+        if reverse {
+            v = MAX_NODE_SCORE - v;
+        }
+        *s = v;
+    }
+}
+
+/// One node's line in the "why here?" table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeVerdict {
+    pub node: String,
+    /// Each Filter plugin that ran on the node and its verdict, in order; filters stop at the
+    /// first failure as upstream's do.
+    pub filters: Vec<FilterResult>,
+    pub scores: Vec<ScoreResult>,
+    pub total: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilterResult {
+    pub plugin: String,
+    pub status: Status,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScoreResult {
+    pub plugin: String,
+    pub raw: i64,
+    pub normalized: i64,
+    pub weight: i64,
+    pub weighted: i64,
+}
+
+/// One scheduling attempt for one pod: the data behind "why here?".
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempt {
+    pub pod: ObjRef,
+    /// Logical time of the attempt.
+    pub time: i64,
+    pub nodes: Vec<NodeVerdict>,
+    pub chosen: Option<String>,
+    /// The FailedScheduling message when no node fits.
+    pub message: Option<String>,
+}
+
+/// The default profile of the selected version (filters in order, scores with weights).
+pub struct Profile {
+    pub filters: Vec<&'static dyn FilterPlugin>,
+    pub scores: Vec<(&'static dyn ScorePlugin, i64)>,
+}
+
+impl Profile {
+    /// `getDefaultPlugins` for the plugins kubefiddle simulates, in upstream order.
+    pub fn default_profile() -> Self {
+        use plugins::*;
+        Profile {
+            filters: vec![
+                &node_unschedulable::NodeUnschedulable,
+                &node_name::NodeName,
+                &taint_toleration::TaintToleration,
+                &node_affinity::NodeAffinity,
+                &node_resources_fit::NodeResourcesFit,
+            ],
+            scores: vec![
+                (&taint_toleration::TaintToleration, 3),
+                (&node_affinity::NodeAffinity, 2),
+                (&node_resources_fit::NodeResourcesFit, 1),
+                (
+                    &node_resources_balanced_allocation::NodeResourcesBalancedAllocation,
+                    1,
+                ),
+            ],
+        }
+    }
+}
+
+/// Builds the scheduler's snapshot of the nodes and of the pods bound to them.
+pub fn snapshot(store: &Store) -> Vec<NodeInfo> {
+    let mut nodes: Vec<NodeInfo> = store
+        .list("Node")
+        .filter_map(|s| s.obj.as_node())
+        .map(NodeInfo::new)
+        .collect();
+    let index: BTreeMap<String, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.clone(), i))
+        .collect();
+    for s in store.list("Pod") {
+        let Some(pod) = s.obj.as_pod() else { continue };
+        if is_terminal(pod) {
+            continue;
+        }
+        let node_name = pod.spec.as_ref().and_then(|s| s.node_name.as_deref());
+        if let Some(i) = node_name.and_then(|n| index.get(n)) {
+            nodes[*i].add_pod(pod);
+        }
+    }
+    nodes
+}
+
+/// Pods that finished no longer hold resources.
+pub fn is_terminal(pod: &Pod) -> bool {
+    matches!(
+        pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+        Some("Succeeded") | Some("Failed")
+    )
+}
+
+/// The result of `schedule_one`.
+pub struct Decision {
+    pub attempt: Attempt,
+}
+
+/// Runs one scheduling cycle for `pod` against `nodes`.
+pub fn schedule_one(profile: &Profile, pod: &Pod, nodes: &[NodeInfo], now: i64) -> Decision {
+    let info = PodInfo::new(pod);
+    let mut verdicts: Vec<NodeVerdict> = Vec::with_capacity(nodes.len());
+    let mut feasible: Vec<usize> = Vec::new();
+    for (i, node) in nodes.iter().enumerate() {
+        let mut filters = Vec::new();
+        let mut ok = true;
+        for f in &profile.filters {
+            let status = f.filter(&info, node);
+            let pass = status.is_success();
+            filters.push(FilterResult {
+                plugin: f.name().to_string(),
+                status,
+            });
+            if !pass {
+                ok = false;
+                break;
+            }
+        }
+        if ok {
+            feasible.push(i);
+        }
+        verdicts.push(NodeVerdict {
+            node: node.name.clone(),
+            filters,
+            scores: Vec::new(),
+            total: 0,
+        });
+    }
+    let pod_ref = ObjRef::new(
+        "Pod",
+        pod.metadata.namespace.as_deref().unwrap_or(""),
+        pod.metadata.name.as_deref().unwrap_or(""),
+    );
+    if feasible.is_empty() {
+        let message = fit_error_message(pod, nodes, &verdicts);
+        return Decision {
+            attempt: Attempt {
+                pod: pod_ref,
+                time: now,
+                nodes: verdicts,
+                chosen: None,
+                message: Some(message),
+            },
+        };
+    }
+    // Score the feasible nodes. With one feasible node upstream skips scoring.
+    if feasible.len() > 1 {
+        for (plugin, weight) in &profile.scores {
+            let mut raw: Vec<i64> = feasible
+                .iter()
+                .map(|&i| plugin.score(&info, &nodes[i]))
+                .collect();
+            let mut normalized = raw.clone();
+            plugin.normalize(&mut normalized);
+            for (k, &i) in feasible.iter().enumerate() {
+                let weighted = normalized[k] * weight;
+                verdicts[i].scores.push(ScoreResult {
+                    plugin: plugin.name().to_string(),
+                    raw: std::mem::take(&mut raw[k]),
+                    normalized: normalized[k],
+                    weight: *weight,
+                    weighted,
+                });
+                verdicts[i].total += weighted;
+            }
+        }
+    }
+    let mut best = feasible[0];
+    for &i in &feasible[1..] {
+        let (a, b) = (&verdicts[i], &verdicts[best]);
+        if a.total > b.total || (a.total == b.total && a.node < b.node) {
+            best = i;
+        }
+    }
+    Decision {
+        attempt: Attempt {
+            pod: pod_ref,
+            time: now,
+            chosen: Some(nodes[best].name.clone()),
+            nodes: verdicts,
+            message: None,
+        },
+    }
+}
+
+/// `FitError.Error()`: `0/N nodes are available: <histogram>.` followed by the preemption
+/// plugin's own diagnosis.
+fn fit_error_message(pod: &Pod, nodes: &[NodeInfo], verdicts: &[NodeVerdict]) -> String {
+    let mut msg = format!("0/{} nodes are available", nodes.len());
+    if nodes.is_empty() {
+        msg.push_str(": no nodes available to schedule pods");
+        return msg;
+    }
+    msg.push(':');
+    let failed: Vec<&Status> = verdicts
+        .iter()
+        .filter_map(|v| v.filters.last().map(|f| &f.status))
+        .collect();
+    msg.push_str(&format!(
+        " {}.",
+        histogram(failed.iter().flat_map(|s| s.reasons.iter().cloned()))
+    ));
+    let preemption = plugins::default_preemption::post_filter(pod, nodes, verdicts);
+    msg.push_str(&format!(" {preemption}."));
+    msg
+}
+
+/// Counts equal reasons and lists them sorted as strings: `1 node(s) were unschedulable, 2
+/// Insufficient cpu`.
+pub fn histogram(reasons: impl Iterator<Item = String>) -> String {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for r in reasons {
+        *counts.entry(r).or_insert(0) += 1;
+    }
+    let mut lines: Vec<String> = counts
+        .into_iter()
+        .map(|(r, n)| format!("{n} {r}"))
+        .collect();
+    lines.sort();
+    lines.join(", ")
+}
+
+/// The PodScheduled condition the scheduler writes.
+pub fn scheduled_condition(
+    ok: bool,
+    message: Option<String>,
+    time: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
+) -> PodCondition {
+    PodCondition {
+        type_: "PodScheduled".into(),
+        status: if ok { "True" } else { "False" }.into(),
+        reason: if ok {
+            None
+        } else {
+            Some("Unschedulable".into())
+        },
+        message,
+        last_transition_time: Some(time.clone()),
+        last_probe_time: None,
+        observed_generation: None,
+    }
+}

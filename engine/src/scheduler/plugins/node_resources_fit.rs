@@ -1,0 +1,180 @@
+//! NodeResourcesFit: a pod fits a node when the node's allocatable resources minus what its
+//! pods request leave room for the pod's requests, and the node has a pod slot left. Scores with
+//! the LeastAllocated strategy (cpu and memory, weight 1 each).
+//!
+//! Follows `pkg/scheduler/framework/plugins/noderesources/fit.go` (`fitsRequest`) and
+//! `least_allocated.go`.
+
+use crate::scheduler::{
+    Code, FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status, MAX_NODE_SCORE,
+};
+
+pub struct NodeResourcesFit;
+
+impl FilterPlugin for NodeResourcesFit {
+    fn name(&self) -> &'static str {
+        "NodeResourcesFit"
+    }
+
+    fn filter(&self, pod: &PodInfo, node: &NodeInfo) -> Status {
+        let mut reasons = Vec::new();
+        let mut unresolvable = false;
+        let alloc = &node.allocatable;
+        let used = &node.requested;
+        let pods_on_node = i64::try_from(node.pods.len()).unwrap_or(i64::MAX);
+        if pods_on_node.saturating_add(1) > alloc.allowed_pod_number {
+            reasons.push("Too many pods".to_string());
+        }
+        let req = &pod.requests;
+        let mut check = |name: &str, want: i64, have: i64, used: i64| {
+            if want > 0 && want > have.saturating_sub(used) {
+                reasons.push(format!("Insufficient {name}"));
+                // A request larger than the whole node can never fit, whatever is preempted.
+                if want > have {
+                    unresolvable = true;
+                }
+            }
+        };
+        check("cpu", req.milli_cpu, alloc.milli_cpu, used.milli_cpu);
+        check("memory", req.memory, alloc.memory, used.memory);
+        check(
+            "ephemeral-storage",
+            req.ephemeral_storage,
+            alloc.ephemeral_storage,
+            used.ephemeral_storage,
+        );
+        for (name, want) in &req.scalar {
+            let have = alloc.scalar.get(name).copied().unwrap_or(0);
+            let u = used.scalar.get(name).copied().unwrap_or(0);
+            check(name, *want, have, u);
+        }
+        if reasons.is_empty() {
+            return Status::success();
+        }
+        Status {
+            code: if unresolvable {
+                Code::UnschedulableAndUnresolvable
+            } else {
+                Code::Unschedulable
+            },
+            reasons,
+        }
+    }
+}
+
+/// `leastRequestedScore`.
+fn least_requested(requested: i64, capacity: i64) -> i64 {
+    if capacity == 0 || requested > capacity {
+        return 0;
+    }
+    (capacity - requested) * MAX_NODE_SCORE / capacity
+}
+
+impl ScorePlugin for NodeResourcesFit {
+    fn name(&self) -> &'static str {
+        "NodeResourcesFit"
+    }
+
+    fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64 {
+        let pairs = [
+            (
+                node.non_zero_requested
+                    .milli_cpu
+                    .saturating_add(pod.non_zero_requests.milli_cpu),
+                node.allocatable.milli_cpu,
+            ),
+            (
+                node.non_zero_requested
+                    .memory
+                    .saturating_add(pod.non_zero_requests.memory),
+                node.allocatable.memory,
+            ),
+        ];
+        let (mut score, mut weights) = (0, 0);
+        for (requested, allocatable) in pairs {
+            if allocatable == 0 {
+                continue;
+            }
+            score += least_requested(requested, allocatable);
+            weights += 1;
+        }
+        if weights == 0 {
+            0
+        } else {
+            score / weights
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::plugins::testutil::{node, pod};
+    use serde_json::json;
+
+    fn requesting(cpu: &str, mem: &str) -> k8s_openapi::api::core::v1::Pod {
+        pod(
+            json!({"containers": [{"name": "c", "resources": {"requests": {"cpu": cpu, "memory": mem}}}]}),
+        )
+    }
+
+    #[test]
+    fn filter_table() {
+        let cases = [
+            ("a pod that fits passes", "1", "1Gi", Code::Success, vec![]),
+            (
+                "too much cpu for what is left",
+                "3500m",
+                "1Gi",
+                Code::Unschedulable,
+                vec!["Insufficient cpu"],
+            ),
+            (
+                "more than the whole node is unresolvable",
+                "5",
+                "1Gi",
+                Code::UnschedulableAndUnresolvable,
+                vec!["Insufficient cpu"],
+            ),
+            (
+                "both resources short",
+                "3500m",
+                "7Gi",
+                Code::Unschedulable,
+                vec!["Insufficient cpu", "Insufficient memory"],
+            ),
+        ];
+        let mut n = node("n", json!({}));
+        n.add_pod(&requesting("1", "2Gi"));
+        for (name, cpu, mem, code, reasons) in cases {
+            let p = requesting(cpu, mem);
+            let s = NodeResourcesFit.filter(&PodInfo::new(&p), &n);
+            assert_eq!(s.code, code, "{name}");
+            assert_eq!(s.reasons, reasons, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_full_node_has_too_many_pods() {
+        let mut n = node("n", json!({"status": {"allocatable": {"pods": "1"}}}));
+        n.add_pod(&requesting("100m", "1Mi"));
+        let p = pod(json!({"containers": [{"name": "c"}]}));
+        assert_eq!(
+            NodeResourcesFit.filter(&PodInfo::new(&p), &n).reasons,
+            ["Too many pods"]
+        );
+    }
+
+    #[test]
+    fn least_allocated_prefers_the_emptier_node() {
+        let p = requesting("1", "1Gi");
+        let info = PodInfo::new(&p);
+        let empty = node("a", json!({}));
+        let mut busy = node("b", json!({}));
+        busy.add_pod(&requesting("2", "4Gi"));
+        // empty: cpu (4000-1000)/4000 = 75, memory (8-1)/8 = 87 → 81
+        assert_eq!(NodeResourcesFit.score(&info, &empty), 81);
+        // busy: cpu (4000-3000)/4000 = 25, memory (8-5)/8 = 37 → 31
+        assert_eq!(NodeResourcesFit.score(&info, &busy), 31);
+    }
+}

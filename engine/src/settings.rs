@@ -1,0 +1,405 @@
+//! Cluster settings, and the cluster's nodes when the scenario does not give them.
+//!
+//! A scenario may hold one settings document:
+//!
+//! ```yaml
+//! apiVersion: kubefiddle.dev/v1alpha1
+//! kind: Settings
+//! kubernetesVersion: "1.34"          # the simulated cluster's version (1.24 … 1.34)
+//! user: alice                         # who runs the scenario (kubectl --as); default: a cluster-admin
+//! groups: [dev]                       # kubectl --as-group
+//! apiServer:
+//!   extraArgs:                        # kube-apiserver flags, as kubeadm's ClusterConfiguration takes them
+//!     enable-admission-plugins: PodSecurityPolicy
+//!     disable-admission-plugins: DefaultStorageClass
+//! ```
+//!
+//! and a kind cluster config (`kind.x-k8s.io/v1alpha4` `Cluster`), which becomes the Nodes kind
+//! would create. Without either, nor any Node manifest, the cluster is kind's default shape with
+//! two workers. Node naming, labels and the control-plane taint follow kubernetes-sigs/kind
+//! (`pkg/cluster/internal/create/actions/config`, `pkg/cluster/nodeutils`), and the kubeadm
+//! node labels (`node-role.kubernetes.io/control-plane`,
+//! `node.kubernetes.io/exclude-from-external-load-balancers`).
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    Node, NodeAddress, NodeCondition, NodeSpec, NodeStatus, NodeSystemInfo, Taint,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+use serde_json::Value;
+
+pub const SETTINGS_API_VERSION: &str = "kubefiddle.dev/v1alpha1";
+pub const KIND_API_VERSION: &str = "kind.x-k8s.io/v1alpha4";
+
+/// The oldest and newest Kubernetes minor versions kubefiddle simulates.
+pub const MIN_MINOR: u32 = 24;
+pub const MAX_MINOR: u32 = 34;
+pub const DEFAULT_MINOR: u32 = 34;
+
+/// The user the scenario runs as: `kubectl --as` / `--as-group`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UserInfo {
+    pub name: String,
+    pub groups: Vec<String>,
+}
+
+impl Default for UserInfo {
+    /// kind's kubeconfig user: a client certificate in `kubeadm:cluster-admins` (1.29+) or
+    /// `system:masters`.
+    fn default() -> Self {
+        UserInfo {
+            name: "kubernetes-admin".to_string(),
+            groups: vec![
+                "kubeadm:cluster-admins".to_string(),
+                "system:authenticated".to_string(),
+            ],
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    /// Minor version of the simulated Kubernetes 1.x.
+    pub minor: u32,
+    pub user: UserInfo,
+    /// `--enable-admission-plugins`, split.
+    pub enable_admission_plugins: Vec<String>,
+    /// `--disable-admission-plugins`, split.
+    pub disable_admission_plugins: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            minor: DEFAULT_MINOR,
+            user: UserInfo::default(),
+            enable_admission_plugins: Vec::new(),
+            disable_admission_plugins: Vec::new(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn version_string(&self) -> String {
+        format!("v1.{}.0", self.minor)
+    }
+
+    /// Reads a settings document. Errors name the field.
+    pub fn from_value(v: &Value) -> Result<Settings, (String, String)> {
+        let mut s = Settings::default();
+        let Value::Object(map) = v else {
+            return Err((String::new(), "settings must be a mapping".into()));
+        };
+        for (key, val) in map {
+            match key.as_str() {
+                "apiVersion" | "kind" | "metadata" => {}
+                "kubernetesVersion" => {
+                    let text = match val {
+                        Value::String(s) => s.clone(),
+                        Value::Number(n) => n.to_string(),
+                        _ => String::new(),
+                    };
+                    s.minor = parse_minor(&text).ok_or_else(|| {
+                        (
+                            key.clone(),
+                            format!(
+                                "unsupported kubernetesVersion {text:?}: kubefiddle simulates 1.{MIN_MINOR} to 1.{MAX_MINOR}"
+                            ),
+                        )
+                    })?;
+                }
+                "user" => {
+                    s.user.name = val
+                        .as_str()
+                        .ok_or((key.clone(), "user must be a string".to_string()))?
+                        .to_string();
+                    s.user.groups = vec!["system:authenticated".to_string()];
+                }
+                "groups" => {
+                    let list = val
+                        .as_array()
+                        .ok_or((key.clone(), "groups must be a list of strings".to_string()))?;
+                    let mut groups: Vec<String> = list
+                        .iter()
+                        .filter_map(|g| g.as_str().map(String::from))
+                        .collect();
+                    if !groups.iter().any(|g| g == "system:authenticated") {
+                        groups.push("system:authenticated".to_string());
+                    }
+                    s.user.groups = groups;
+                }
+                "apiServer" => {
+                    let args = val.get("extraArgs").and_then(Value::as_object);
+                    for (flag, v) in args.into_iter().flatten() {
+                        let list = split_list(v.as_str().unwrap_or(""));
+                        match flag.as_str() {
+                            "enable-admission-plugins" => s.enable_admission_plugins = list,
+                            "disable-admission-plugins" => s.disable_admission_plugins = list,
+                            other => {
+                                return Err((
+                                    format!("apiServer.extraArgs.{other}"),
+                                    format!("unknown kube-apiserver flag --{other} (kubefiddle reads --enable-admission-plugins and --disable-admission-plugins)"),
+                                ))
+                            }
+                        }
+                    }
+                }
+                other => {
+                    return Err((other.to_string(), format!("unknown field {other:?}")));
+                }
+            }
+        }
+        Ok(s)
+    }
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// "1.24", "v1.24.3", "1.24.0" → 24.
+pub fn parse_minor(text: &str) -> Option<u32> {
+    let t = text.trim().trim_start_matches('v');
+    let mut parts = t.split('.');
+    if parts.next()? != "1" {
+        return None;
+    }
+    let minor: u32 = parts.next()?.parse().ok()?;
+    (MIN_MINOR..=MAX_MINOR).contains(&minor).then_some(minor)
+}
+
+/// One node of a kind cluster config.
+#[derive(Clone, Debug, PartialEq)]
+struct KindNode {
+    role: String,
+    labels: BTreeMap<String, String>,
+}
+
+/// Expands a kind `Cluster` config into the Nodes kind would create.
+pub fn kind_cluster_nodes(v: &Value, minor: u32) -> Result<Vec<Node>, (String, String)> {
+    let name = v
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("kind")
+        .to_string();
+    let mut nodes = Vec::new();
+    match v.get("nodes") {
+        None | Some(Value::Null) => nodes.push(KindNode {
+            role: "control-plane".into(),
+            labels: BTreeMap::new(),
+        }),
+        Some(Value::Array(list)) => {
+            for (i, n) in list.iter().enumerate() {
+                let role = n
+                    .get("role")
+                    .and_then(Value::as_str)
+                    .unwrap_or("control-plane");
+                if role != "control-plane" && role != "worker" {
+                    return Err((
+                        format!("nodes[{i}].role"),
+                        format!("unknown node role {role:?}: kind accepts \"control-plane\" and \"worker\""),
+                    ));
+                }
+                let mut labels = BTreeMap::new();
+                if let Some(Value::Object(l)) = n.get("labels") {
+                    for (k, val) in l {
+                        let text = match val {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        labels.insert(k.clone(), text);
+                    }
+                }
+                nodes.push(KindNode {
+                    role: role.to_string(),
+                    labels,
+                });
+            }
+        }
+        Some(_) => return Err(("nodes".into(), "nodes must be a list".into())),
+    }
+    if !nodes.iter().any(|n| n.role == "control-plane") {
+        return Err((
+            "nodes".into(),
+            "must have at least one node with role \"control-plane\"".into(),
+        ));
+    }
+    // kind names nodes <cluster>-control-plane, <cluster>-control-plane2, <cluster>-worker,
+    // <cluster>-worker2, … in order of appearance per role.
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        let c = counts.entry(n.role.clone()).or_insert(0);
+        *c += 1;
+        let suffix = if *c == 1 {
+            String::new()
+        } else {
+            c.to_string()
+        };
+        let node_name = format!("{name}-{}{suffix}", n.role);
+        out.push(make_node(
+            &node_name,
+            n.role == "control-plane",
+            &n.labels,
+            i,
+            minor,
+        ));
+    }
+    Ok(out)
+}
+
+/// kind's default cluster, as the playground uses it: one control-plane node and two workers.
+pub fn default_nodes(minor: u32) -> Vec<Node> {
+    let v = serde_json::json!({"nodes": [
+        {"role": "control-plane"}, {"role": "worker"}, {"role": "worker"}
+    ]});
+    kind_cluster_nodes(&v, minor).unwrap_or_default()
+}
+
+/// A Node as kind's kubelet registers it: 4 CPUs, 8 GiB, 110 pods, Ready.
+fn make_node(
+    name: &str,
+    control_plane: bool,
+    extra_labels: &BTreeMap<String, String>,
+    index: usize,
+    minor: u32,
+) -> Node {
+    let mut labels = BTreeMap::new();
+    labels.insert("beta.kubernetes.io/arch".to_string(), "amd64".to_string());
+    labels.insert("beta.kubernetes.io/os".to_string(), "linux".to_string());
+    labels.insert("kubernetes.io/arch".to_string(), "amd64".to_string());
+    labels.insert("kubernetes.io/hostname".to_string(), name.to_string());
+    labels.insert("kubernetes.io/os".to_string(), "linux".to_string());
+    let mut taints = None;
+    if control_plane {
+        labels.insert(
+            "node-role.kubernetes.io/control-plane".to_string(),
+            String::new(),
+        );
+        labels.insert(
+            "node.kubernetes.io/exclude-from-external-load-balancers".to_string(),
+            String::new(),
+        );
+        taints = Some(vec![Taint {
+            key: "node-role.kubernetes.io/control-plane".to_string(),
+            effect: "NoSchedule".to_string(),
+            ..Taint::default()
+        }]);
+    }
+    for (k, v) in extra_labels {
+        labels.insert(k.clone(), v.clone());
+    }
+    let mut capacity = BTreeMap::new();
+    capacity.insert("cpu".to_string(), Quantity("4".into()));
+    capacity.insert("ephemeral-storage".to_string(), Quantity("100Gi".into()));
+    capacity.insert("hugepages-1Gi".to_string(), Quantity("0".into()));
+    capacity.insert("hugepages-2Mi".to_string(), Quantity("0".into()));
+    capacity.insert("memory".to_string(), Quantity("8Gi".into()));
+    capacity.insert("pods".to_string(), Quantity("110".into()));
+    let ip = format!("172.18.0.{}", index + 2);
+    Node {
+        metadata: ObjectMeta {
+            name: Some(name.to_string()),
+            labels: Some(labels),
+            ..ObjectMeta::default()
+        },
+        spec: Some(NodeSpec {
+            pod_cidr: Some(format!("10.244.{index}.0/24")),
+            pod_cidrs: Some(vec![format!("10.244.{index}.0/24")]),
+            provider_id: Some(format!("kind://docker/kind/{name}")),
+            taints,
+            ..NodeSpec::default()
+        }),
+        status: Some(NodeStatus {
+            addresses: Some(vec![
+                NodeAddress {
+                    type_: "InternalIP".into(),
+                    address: ip,
+                },
+                NodeAddress {
+                    type_: "Hostname".into(),
+                    address: name.to_string(),
+                },
+            ]),
+            allocatable: Some(capacity.clone()),
+            capacity: Some(capacity),
+            conditions: Some(vec![NodeCondition {
+                type_: "Ready".into(),
+                status: "True".into(),
+                reason: Some("KubeletReady".into()),
+                message: Some("kubelet is posting ready status".into()),
+                ..NodeCondition::default()
+            }]),
+            node_info: Some(NodeSystemInfo {
+                architecture: "amd64".into(),
+                container_runtime_version: "containerd://2.1.1".into(),
+                kubelet_version: format!("v1.{minor}.0"),
+                kube_proxy_version: String::new(),
+                operating_system: "linux".into(),
+                os_image: "Debian GNU/Linux 12 (bookworm)".into(),
+                kernel_version: "6.8.0".into(),
+                boot_id: String::new(),
+                machine_id: String::new(),
+                system_uuid: String::new(),
+                ..NodeSystemInfo::default()
+            }),
+            ..NodeStatus::default()
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn kind_names_nodes_by_role_in_order() {
+        let v = json!({"name": "demo", "nodes": [
+            {"role": "control-plane"}, {"role": "worker"}, {"role": "worker", "labels": {"disktype": "ssd"}},
+            {"role": "control-plane"}]});
+        let nodes = kind_cluster_nodes(&v, 34).unwrap();
+        let names: Vec<&str> = nodes
+            .iter()
+            .map(|n| n.metadata.name.as_deref().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "demo-control-plane",
+                "demo-worker",
+                "demo-worker2",
+                "demo-control-plane2"
+            ]
+        );
+        assert_eq!(
+            nodes[2].metadata.labels.as_ref().unwrap()["disktype"],
+            "ssd"
+        );
+        assert!(nodes[0].spec.as_ref().unwrap().taints.is_some());
+        assert!(nodes[1].spec.as_ref().unwrap().taints.is_none());
+    }
+
+    #[test]
+    fn settings_read_flags_and_versions() {
+        let s = Settings::from_value(&json!({"kubernetesVersion": "1.24", "user": "alice",
+            "apiServer": {"extraArgs": {"enable-admission-plugins": "PodSecurityPolicy, AlwaysPullImages"}}}))
+        .unwrap();
+        assert_eq!(s.minor, 24);
+        assert_eq!(s.user.name, "alice");
+        assert_eq!(
+            s.enable_admission_plugins,
+            ["PodSecurityPolicy", "AlwaysPullImages"]
+        );
+        assert!(Settings::from_value(&json!({"kubernetesVersion": "1.12"})).is_err());
+        assert!(Settings::from_value(&json!({"colour": "red"})).is_err());
+    }
+}

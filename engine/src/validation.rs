@@ -1,0 +1,222 @@
+//! Object validation: the checks behind `The Pod "x" is invalid: ...`.
+//!
+//! Follows `pkg/apis/core/validation/validation.go` (ValidateObjectMeta, ValidatePodCreate,
+//! ValidatePodSpec's container checks, ValidatePodUpdate) and
+//! `k8s.io/apimachinery/pkg/util/validation/validation.go` (the RFC 1123 messages). Only the
+//! checks listed here are simulated; everything else is accepted.
+
+use serde_json::Value;
+
+use crate::object::Object;
+use crate::status::{ApiError, FieldError};
+
+const DNS1123_LABEL_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+const DNS1123_SUBDOMAIN_FMT: &str =
+    "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+
+fn is_dns1123_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn is_dns1123_subdomain(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns1123_label)
+}
+
+/// `IsDNS1123Subdomain`'s message.
+pub fn subdomain_message() -> String {
+    format!(
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '{DNS1123_SUBDOMAIN_FMT}')"
+    )
+}
+
+/// `IsDNS1123Label`'s message.
+pub fn label_message() -> String {
+    format!(
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '{DNS1123_LABEL_FMT}')"
+    )
+}
+
+fn qualified_kind(obj: &Object) -> String {
+    let info = obj.info();
+    if info.group.is_empty() {
+        info.kind.to_string()
+    } else {
+        format!("{}.{}", info.kind, info.group)
+    }
+}
+
+/// Validation on create.
+pub fn validate_create(obj: &Object) -> Result<(), ApiError> {
+    let mut errs = Vec::new();
+    let name = obj.name();
+    // Namespaces, and a few other kinds, must be DNS labels; most names are subdomains.
+    let label_named = matches!(obj, Object::Namespace(_) | Object::Service(_));
+    if name.is_empty() {
+        errs.push(FieldError::required(
+            "metadata.name",
+            "name or generateName is required",
+        ));
+    } else if label_named && !is_dns1123_label(name) {
+        errs.push(FieldError::invalid(
+            "metadata.name",
+            format!("{name:?}"),
+            &label_message(),
+        ));
+    } else if !label_named && !is_dns1123_subdomain(name) {
+        errs.push(FieldError::invalid(
+            "metadata.name",
+            format!("{name:?}"),
+            &subdomain_message(),
+        ));
+    }
+    if let Object::Pod(p) = obj {
+        match p.spec.as_ref() {
+            None => errs.push(FieldError::required("spec.containers", "")),
+            Some(spec) => {
+                if spec.containers.is_empty() {
+                    errs.push(FieldError::required("spec.containers", ""));
+                }
+                let mut seen = Vec::new();
+                for (i, c) in spec.containers.iter().enumerate() {
+                    let path = format!("spec.containers[{i}]");
+                    if c.name.is_empty() {
+                        errs.push(FieldError::required(&format!("{path}.name"), ""));
+                    } else if !is_dns1123_label(&c.name) {
+                        errs.push(FieldError::invalid(
+                            &format!("{path}.name"),
+                            format!("{:?}", c.name),
+                            &label_message(),
+                        ));
+                    } else if seen.contains(&c.name) {
+                        errs.push(FieldError {
+                            field: format!("{path}.name"),
+                            kind: crate::status::FieldErrorKind::Duplicate,
+                            value: Some(format!("{:?}", c.name)),
+                            detail: String::new(),
+                        });
+                    }
+                    seen.push(c.name.clone());
+                    if c.image.as_deref().unwrap_or("").trim().is_empty() {
+                        errs.push(FieldError::required(&format!("{path}.image"), ""));
+                    }
+                }
+                if let Some(rp) = spec.restart_policy.as_deref() {
+                    if !["Always", "OnFailure", "Never"].contains(&rp) {
+                        errs.push(FieldError::not_supported(
+                            "spec.restartPolicy",
+                            rp,
+                            &["Always", "OnFailure", "Never"],
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            &qualified_kind(obj),
+            obj.name(),
+            &errs,
+            "validation",
+        ))
+    }
+}
+
+/// The fields of a pod's spec an update may change (`ValidatePodUpdate`).
+pub const POD_UPDATE_MESSAGE: &str = "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
+
+/// Validation on update.
+pub fn validate_update(new: &Object, old: &Object) -> Result<(), ApiError> {
+    if let (Object::Pod(n), Object::Pod(o)) = (new, old) {
+        let strip = |p: &k8s_openapi::api::core::v1::Pod| -> Value {
+            let mut spec = serde_json::to_value(&p.spec).unwrap_or(Value::Null);
+            for list in ["containers", "initContainers"] {
+                if let Some(Value::Array(cs)) = spec.get_mut(list) {
+                    for c in cs {
+                        if let Value::Object(m) = c {
+                            m.remove("image");
+                        }
+                    }
+                }
+            }
+            if let Value::Object(m) = &mut spec {
+                m.remove("activeDeadlineSeconds");
+                m.remove("tolerations");
+                m.remove("terminationGracePeriodSeconds");
+            }
+            spec
+        };
+        let tolerations_ok = {
+            let old_t = o
+                .spec
+                .as_ref()
+                .and_then(|s| s.tolerations.clone())
+                .unwrap_or_default();
+            let new_t = n
+                .spec
+                .as_ref()
+                .and_then(|s| s.tolerations.clone())
+                .unwrap_or_default();
+            old_t.iter().all(|t| new_t.contains(t))
+        };
+        if strip(n) != strip(o) || !tolerations_ok {
+            return Err(ApiError::invalid(
+                "Pod",
+                new.name(),
+                &[FieldError::forbidden("spec", POD_UPDATE_MESSAGE)],
+                "validation",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apiserver::decode_value;
+    use serde_json::json;
+
+    fn create(v: Value) -> Result<(), String> {
+        validate_create(&decode_value(v).unwrap()).map_err(|e| e.message)
+    }
+
+    #[test]
+    fn names_must_be_rfc_1123() {
+        assert!(create(
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ok.name"}})
+        )
+        .is_ok());
+        let err = create(
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "Bad_Name"}}),
+        )
+        .unwrap_err();
+        assert!(err.starts_with("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain"), "{err}");
+        let err =
+            create(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a.b"}}))
+                .unwrap_err();
+        assert!(err.contains("RFC 1123 label"), "{err}");
+    }
+
+    #[test]
+    fn pods_need_containers_with_images() {
+        let err = create(
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "a"}]}}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "Pod \"p\" is invalid: spec.containers[0].image: Required value"
+        );
+        let err = create(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": []}})).unwrap_err();
+        assert_eq!(err, "Pod \"p\" is invalid: spec.containers: Required value");
+    }
+}
