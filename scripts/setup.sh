@@ -22,25 +22,25 @@ fi
 
 if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
   log "installing trunk $TRUNK_VERSION (takes ~10 minutes once)"
-  cargo install trunk --version "$TRUNK_VERSION" --locked
+  cargo install --quiet trunk --version "$TRUNK_VERSION" --locked >&2
 fi
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WBG_VERSION"; then
   log "installing wasm-bindgen-cli $WBG_VERSION"
-  cargo install wasm-bindgen-cli --version "$WBG_VERSION" --force
+  cargo install --quiet wasm-bindgen-cli --version "$WBG_VERSION" --force >&2
 fi
 
 if ! "$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
   log "installing wasm-opt (binaryen@$BINARYEN_VERSION from npm)"
   mkdir -p "$TOOLS_DIR"
-  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" "binaryen@$BINARYEN_VERSION"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" "binaryen@$BINARYEN_VERSION" >&2
 fi
 
 if [ "${1:-}" = "--browser" ]; then
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     log "installing chromium and chromium-driver"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
+    apt-get update -qq >&2
     apt-get install -y -qq chromium chromium-driver >/dev/null
   fi
 fi

@@ -115,6 +115,14 @@ fn main() -> ExitCode {
         }
         Output::Text => {
             print!("{}", result.kubectl_output());
+            println!("\n$ kubectl get pods -A -o wide");
+            print!("{}", printers::pods_wide(&result.cluster.store));
+            let warnings = printers::events(&result.cluster.store, true);
+            if !warnings.starts_with("No resources") {
+                println!("\n$ kubectl get events -A --field-selector type=Warning");
+                print!("{warnings}");
+            }
+            let _ = std::io::Write::flush(&mut std::io::stdout());
             for n in &result.notes {
                 let at = if n.file.is_empty() {
                     String::new()
@@ -122,13 +130,6 @@ fn main() -> ExitCode {
                     format!("{}:{}: ", n.file, n.line)
                 };
                 eprintln!("# kubefiddle {}: {at}{}", severity(n.severity), n.message);
-            }
-            println!("\n$ kubectl get pods -A -o wide");
-            print!("{}", printers::pods_wide(&result.cluster.store));
-            let warnings = printers::events(&result.cluster.store, true);
-            if !warnings.starts_with("No resources") {
-                println!("\n$ kubectl get events -A --field-selector type=Warning");
-                print!("{warnings}");
             }
         }
     }

@@ -177,6 +177,16 @@ pub fn mapping(value: &Value, minor: u32) -> Result<&'static KindInfo, DecodeErr
 pub fn decode(value: Value, info: &'static KindInfo) -> Result<Object, DecodeError> {
     let mut unknown = Vec::new();
     let value = normalize_quantities(value);
+    // resource.Quantity's UnmarshalJSON fails the whole decode on a bad quantity, before any
+    // strictness check.
+    if let Some((path, err)) = bad_quantity(&value, "", None) {
+        return Err(DecodeError::WrongType {
+            kind: info.kind.to_string(),
+            version: info.version.to_string(),
+            path,
+            message: err,
+        });
+    }
     let decoded = Object::decode_kind(info.kind, value, &mut |p| unknown.push(p));
     match decoded {
         None => Err(DecodeError::NoMatch {
@@ -189,7 +199,7 @@ pub fn decode(value: Value, info: &'static KindInfo) -> Result<Object, DecodeErr
             kind: info.kind.to_string(),
             version: info.version.to_string(),
             path: e.path.clone(),
-            message: go_type_message(&e),
+            message: go_type_message(info.kind, &e),
         }),
         Some(Ok(obj)) => {
             if unknown.is_empty() {
@@ -205,54 +215,166 @@ pub fn decode(value: Value, info: &'static KindInfo) -> Result<Object, DecodeErr
     }
 }
 
-/// Renders serde's type error the way Go's encoding/json words it:
-/// `json: cannot unmarshal string into Go struct field .spec.replicas of type int32`.
-fn go_type_message(e: &TypeError) -> String {
+/// Renders serde's type error the way Go's encoding/json (sigs.k8s.io/json) words it:
+/// `json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type
+/// int32` — the innermost Go struct, then the field path without list indices or map keys.
+fn go_type_message(kind: &str, e: &TypeError) -> String {
     let msg = &e.message;
-    // serde: "invalid type: string \"abc\", expected i32"
-    if let Some(rest) = msg.strip_prefix("invalid type: ") {
-        let (got, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
-        let got_kind = if got.starts_with("string") {
-            "string"
-        } else if got.starts_with("integer") || got.starts_with("floating point") {
-            "number"
-        } else if got.starts_with("boolean") {
-            "bool"
-        } else if got.starts_with("map") {
-            "object"
-        } else if got.starts_with("sequence") {
-            "array"
-        } else {
-            "value"
-        };
-        let go_type = match expected {
-            "i32" => "int32".to_string(),
-            "i64" => "int64".to_string(),
-            "f64" => "float64".to_string(),
-            "a boolean" => "bool".to_string(),
-            "a string" => "string".to_string(),
-            "a sequence" => "[]".to_string(),
-            "a map" => "map".to_string(),
-            other if other.starts_with("struct ") => {
-                other.trim_start_matches("struct ").to_string()
-            }
-            other => other.to_string(),
-        };
-        let (parent, field) = match e.path.rfind('.') {
-            Some(i) => (&e.path[..i], &e.path[i + 1..]),
-            None => ("", e.path.as_str()),
-        };
-        let _ = parent;
-        return format!(
-            "json: cannot unmarshal {got_kind} into Go struct field .{} of type {go_type}",
-            if field.is_empty() {
-                e.path.as_str()
-            } else {
-                e.path.as_str()
-            }
-        );
+    let Some(rest) = msg.strip_prefix("invalid type: ") else {
+        return format!("json: {msg}");
+    };
+    let (got, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+    let got_kind = if got.starts_with("string") {
+        "string"
+    } else if got.starts_with("integer") || got.starts_with("floating point") {
+        "number"
+    } else if got.starts_with("boolean") {
+        "bool"
+    } else if got.starts_with("map") {
+        "object"
+    } else if got.starts_with("sequence") {
+        "array"
+    } else {
+        "value"
+    };
+    let go_type = match expected {
+        "i32" => "int32",
+        "i64" => "int64",
+        "u8" | "u16" | "u32" | "u64" => "uint64",
+        "f64" => "float64",
+        "a boolean" => "bool",
+        "a string" => "string",
+        "a sequence" => "[]interface {}",
+        other if other.starts_with("struct ") => other.trim_start_matches("struct "),
+        _ => "map[string]interface {}",
+    };
+    // Segments without indices; the last one inside a string map is a map key, not a field.
+    let mut segs: Vec<&str> = e
+        .path
+        .split('.')
+        .map(|p| p.split('[').next().unwrap_or(p))
+        .filter(|p| !p.is_empty())
+        .collect();
+    const STRING_MAPS: &[&str] = &[
+        "labels",
+        "annotations",
+        "nodeSelector",
+        "data",
+        "matchLabels",
+        "stringData",
+        "parameters",
+    ];
+    if segs.len() >= 2 && STRING_MAPS.contains(&segs[segs.len() - 2]) {
+        segs.pop();
     }
-    format!("json: {msg}")
+    let parent = go_struct(kind, &segs[..segs.len().saturating_sub(1)]);
+    format!(
+        "json: cannot unmarshal {got_kind} into Go struct field {parent}.{} of type {go_type}",
+        segs.join(".")
+    )
+}
+
+/// The Go struct that holds the last field of `path` in an object of `kind`.
+fn go_struct(kind: &str, parents: &[&str]) -> String {
+    let last = parents.last().copied().unwrap_or("");
+    let before = if parents.len() >= 2 {
+        parents[parents.len() - 2]
+    } else {
+        ""
+    };
+    let name = match last {
+        "" => kind.to_string(),
+        "metadata" => "ObjectMeta".into(),
+        "spec" if before == "template" => "PodSpec".into(),
+        "spec" if before == "volumeClaimTemplates" => "PersistentVolumeClaimSpec".into(),
+        "spec" if parents.len() == 1 => format!("{kind}Spec"),
+        "status" if parents.len() == 1 => format!("{kind}Status"),
+        "template" => "PodTemplateSpec".into(),
+        "containers" | "initContainers" => "Container".into(),
+        "ports" if before == "containers" || before == "initContainers" => "ContainerPort".into(),
+        "ports" => "ServicePort".into(),
+        "env" => "EnvVar".into(),
+        "resources"
+            if kind == "PersistentVolumeClaim" || before == "spec" && kind == "StatefulSet" =>
+        {
+            "VolumeResourceRequirements".into()
+        }
+        "resources" => "ResourceRequirements".into(),
+        "selector" => "LabelSelector".into(),
+        "matchExpressions" => "LabelSelectorRequirement".into(),
+        "tolerations" => "Toleration".into(),
+        "taints" => "Taint".into(),
+        "volumes" => "Volume".into(),
+        "volumeMounts" => "VolumeMount".into(),
+        "livenessProbe" | "readinessProbe" | "startupProbe" => "Probe".into(),
+        "httpGet" => "HTTPGetAction".into(),
+        "tcpSocket" => "TCPSocketAction".into(),
+        "securityContext" if before == "spec" => "PodSecurityContext".into(),
+        "securityContext" => "SecurityContext".into(),
+        "affinity" => "Affinity".into(),
+        "nodeAffinity" => "NodeAffinity".into(),
+        "limits" if kind == "LimitRange" => "LimitRangeItem".into(),
+        "strategy" => "DeploymentStrategy".into(),
+        "rollingUpdate" => "RollingUpdateDeployment".into(),
+        other => {
+            let mut c = other.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+                None => kind.to_string(),
+            }
+        }
+    };
+    name
+}
+
+/// Maps of resource name to quantity, by the key they stand under.
+const QUANTITY_MAPS: &[&str] = &[
+    "limits",
+    "requests",
+    "capacity",
+    "allocatable",
+    "hard",
+    "used",
+    "max",
+    "min",
+    "default",
+    "defaultRequest",
+    "maxLimitRequestRatio",
+    "overhead",
+];
+
+/// The first quantity that does not parse, with its path and upstream's error text.
+fn bad_quantity(v: &Value, path: &str, parent_key: Option<&str>) -> Option<(String, String)> {
+    match v {
+        Value::Object(map) => {
+            let is_quantity_map = parent_key.is_some_and(|k| QUANTITY_MAPS.contains(&k));
+            for (k, child) in map {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                let single = k == "sizeLimit" || (k == "storage" && !is_quantity_map);
+                if is_quantity_map || single {
+                    if let Value::String(s) = child {
+                        if let Err(e) = crate::quantity::Quantity::parse(s) {
+                            return Some((p, e.to_string()));
+                        }
+                        continue;
+                    }
+                }
+                if let Some(found) = bad_quantity(child, &p, Some(k)) {
+                    return Some(found);
+                }
+            }
+            None
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| bad_quantity(item, &format!("{path}[{i}]"), None)),
+        _ => None,
+    }
 }
 
 /// Quantities may be written as YAML numbers (`cpu: 1`, `storage: 5`); the API server accepts
@@ -368,6 +490,18 @@ mod tests {
         };
         let hard = q.spec.unwrap().hard.unwrap();
         assert_eq!(hard["pods"].0, "4");
+    }
+
+    #[test]
+    fn the_talks_second_limitrange_fails_on_its_quantity() {
+        let v = json!({"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "x"},
+            "spec": {"limits": [{"max": {"cpu": "200m", "type": "Container"}}]}});
+        let err = decode_json(v).unwrap_err();
+        assert_eq!(
+            err.server_message().unwrap(),
+            "LimitRange in version \"v1\" cannot be handled as a LimitRange: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+        );
+        assert_eq!(err.field(), Some("spec.limits[0].max.type"));
     }
 
     #[test]

@@ -8,6 +8,10 @@
 //! kubefiddle's own [`Note`]s, and the final [`Cluster`], from which [`views`] derives what the
 //! UI draws and [`printers`] what the CLI prints.
 
+// ApiError carries the Status message, field and causes; requests fail rarely and the size is
+// not on a hot path, so errors stay unboxed for readability.
+#![allow(clippy::result_large_err)]
+
 pub mod admission;
 pub mod apiserver;
 pub mod controllers;

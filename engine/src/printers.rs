@@ -144,13 +144,25 @@ pub fn pod_ready(pod: &Pod) -> String {
 
 /// `kubectl get pods -A -o wide`.
 pub fn pods_wide(store: &Store) -> String {
-    let rows: Vec<Vec<String>> = store
-        .list("Pod")
+    pods_wide_in(store, None)
+}
+
+/// `kubectl get pods -o wide`, in one namespace (`Some`) or all (`None`, with a NAMESPACE
+/// column).
+pub fn pods_wide_in(store: &Store, namespace: Option<&str>) -> String {
+    let list: Box<dyn Iterator<Item = &crate::store::Stored>> = match namespace {
+        Some(ns) => Box::new(store.list_ns("Pod", ns)),
+        None => Box::new(store.list("Pod")),
+    };
+    let rows: Vec<Vec<String>> = list
         .filter_map(|s| s.obj.as_pod())
         .map(|p| {
             let none = || "<none>".to_string();
-            vec![
-                p.metadata.namespace.clone().unwrap_or_default(),
+            let mut row = Vec::new();
+            if namespace.is_none() {
+                row.push(p.metadata.namespace.clone().unwrap_or_default());
+            }
+            row.extend([
                 p.metadata.name.clone().unwrap_or_default(),
                 pod_ready(p),
                 pod_status(p),
@@ -169,27 +181,34 @@ pub fn pods_wide(store: &Store) -> String {
                     .and_then(|s| s.nominated_node_name.clone())
                     .unwrap_or_else(none),
                 none(),
-            ]
+            ]);
+            row
         })
         .collect();
     if rows.is_empty() {
-        return "No resources found\n".into();
+        return match namespace {
+            Some(ns) => format!("No resources found in {ns} namespace.\n"),
+            None => "No resources found\n".into(),
+        };
     }
-    table(
-        &[
-            "NAMESPACE",
-            "NAME",
-            "READY",
-            "STATUS",
-            "RESTARTS",
-            "AGE",
-            "IP",
-            "NODE",
-            "NOMINATED NODE",
-            "READINESS GATES",
-        ],
-        &rows,
-    )
+    let header = [
+        "NAMESPACE",
+        "NAME",
+        "READY",
+        "STATUS",
+        "RESTARTS",
+        "AGE",
+        "IP",
+        "NODE",
+        "NOMINATED NODE",
+        "READINESS GATES",
+    ];
+    let header = if namespace.is_some() {
+        &header[1..]
+    } else {
+        &header[..]
+    };
+    table(header, &rows)
 }
 
 /// `kubectl get pods [-n ns]` (narrow, one namespace).

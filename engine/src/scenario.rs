@@ -95,6 +95,9 @@ pub struct ResultRecord {
     /// step), for printing outputs grouped as a terminal would show them.
     #[serde(skip)]
     pub invocation: usize,
+    /// How kubectl prints this error when it is one of several in the same invocation.
+    #[serde(skip)]
+    pub aggregate_message: Option<String>,
 }
 
 impl ResultRecord {
@@ -422,6 +425,7 @@ pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
                     field_column: field_line.map(|f| f.1),
                     decided_by: Some("kubectl".into()),
                     invocation,
+                    aggregate_message: None,
                 });
                 if skipped > 0 {
                     notes.push(Note {
@@ -480,6 +484,7 @@ fn apply_manifest(
         field_column: None,
         decided_by: None,
         invocation: 0,
+        aggregate_message: None,
     };
     let minor = cluster.settings.minor;
     let removed = REMOVED_APIS
@@ -541,7 +546,7 @@ fn apply_manifest(
                     });
                 }
             }
-            let pos = e.field().and_then(|f| at(f));
+            let pos = e.field().and_then(&at);
             record.message = Some(message);
             record.field = e.field().map(str::to_string);
             record.field_line = pos.map(|p| p.line);
@@ -580,6 +585,12 @@ fn apply_manifest(
                 _ => Outcome::Rejected,
             };
             record.message = Some(error.kubectl_line(verb, file));
+            if error.reason == Reason::Invalid {
+                record.aggregate_message = Some(format!(
+                    "Error from server (Invalid): error when creating {file:?}: {}",
+                    error.message
+                ));
+            }
             record.decided_by = Some(error.source.clone());
             if let Some(f) = &error.field {
                 let pos = at(f);
@@ -640,10 +651,23 @@ impl Run {
                     out.push_str(&format!("Warning: {w}\n"));
                 }
             }
+            // kubectl prints successes as they happen and the errors at the end; several
+            // errors come as an aggregate, one per line, without `error: ` and with Invalid
+            // errors in their raw `Kind "name" is invalid: [..]` form (cmd/util/helpers.go).
+            let errors = group.iter().filter(|r| r.stream == Stream::Stderr).count();
             for stream in [Stream::Stdout, Stream::Stderr] {
                 for r in group.iter().filter(|r| r.stream == stream) {
-                    if let Some(m) = &r.message {
-                        out.push_str(m);
+                    let text = if stream == Stream::Stderr && errors > 1 {
+                        r.aggregate_message.clone().or_else(|| {
+                            r.message
+                                .as_ref()
+                                .map(|m| m.strip_prefix("error: ").unwrap_or(m).to_string())
+                        })
+                    } else {
+                        r.message.clone()
+                    };
+                    if let Some(m) = text {
+                        out.push_str(&m);
                         if !m.ends_with('\n') {
                             out.push('\n');
                         }

@@ -127,6 +127,7 @@ pub fn execute(c: &mut Cluster, file: &str, line: u32, command: &str) -> Vec<Res
         field_column: None,
         decided_by: None,
         invocation: 0,
+        aggregate_message: None,
     };
     let words = tokenize(command);
     let fail = |msg: String, outcome: Outcome| {
@@ -299,7 +300,7 @@ fn names_matching(
     }
     if names.is_empty() {
         return Err((
-            format!("error: resource(s) were provided, but no name was specified"),
+            "error: resource(s) were provided, but no name was specified".to_string(),
             Outcome::Invalid,
         ));
     }

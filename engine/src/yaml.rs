@@ -539,7 +539,7 @@ fn resolve_plain(text: &str) -> Value {
     if let Some(i) = parse_go_int(text) {
         return Value::Number(Number::from(i));
     }
-    if let Some(u) = text.strip_prefix('+').unwrap_or(text).parse::<u64>().ok() {
+    if let Ok(u) = text.strip_prefix('+').unwrap_or(text).parse::<u64>() {
         return Value::Number(Number::from(u));
     }
     let plain: String = text.chars().filter(|c| *c != '_').collect();

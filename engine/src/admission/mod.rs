@@ -260,9 +260,11 @@ mod tests {
 
     #[test]
     fn flags_change_the_default_set_and_keep_upstream_order() {
-        let mut s = Settings::default();
-        s.enable_admission_plugins = vec!["AlwaysDeny".into(), "NamespaceAutoProvision".into()];
-        s.disable_admission_plugins = vec!["ResourceQuota".into(), "Bogus".into()];
+        let s = Settings {
+            enable_admission_plugins: vec!["AlwaysDeny".into(), "NamespaceAutoProvision".into()],
+            disable_admission_plugins: vec!["ResourceQuota".into(), "Bogus".into()],
+            ..Default::default()
+        };
         let (chain, problems) = enabled(&s);
         let names: Vec<&str> = chain.iter().map(|r| r.name).collect();
         assert_eq!(names.first(), Some(&"NamespaceAutoProvision"));

@@ -61,7 +61,7 @@ pub(crate) fn name_suffix(seed: &str) -> String {
     let mut out = String::new();
     for _ in 0..5 {
         out.push(char::from(ALPHANUMS[(h % 27) as usize]));
-        h = h / 27 ^ fnv32a(out.as_bytes());
+        h = (h / 27) ^ fnv32a(out.as_bytes());
     }
     out
 }
