@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::admission::{self, Attributes, ClusterView, Operation, PluginStep, Registration};
+use crate::admission::{self, Attributes, ClusterView, Operation, Phase, PluginStep, Registration};
 use crate::decode::{self, DecodeError};
 use crate::defaults;
 use crate::object::{KindInfo, Object};
@@ -98,11 +98,47 @@ impl Cluster {
         Profile::default_profile()
     }
 
-    fn view(&self) -> ClusterView<'_> {
-        ClusterView {
+    /// The part of every request after decoding: mutating admission, object validation, then
+    /// validating admission (`k8s.io/apiserver/pkg/endpoints/handlers/create.go`). Records the
+    /// admission trace and returns the object as admitted.
+    fn admit_request(
+        &mut self,
+        operation: Operation,
+        info: &'static KindInfo,
+        key: &ObjRef,
+        object: Option<Object>,
+        old: Option<&Object>,
+        user: &UserInfo,
+    ) -> Result<Option<Object>, ApiError> {
+        let mut attrs = Attributes {
+            operation,
+            kind: info,
+            namespace: key.namespace.clone(),
+            name: key.name.clone(),
+            subresource: String::new(),
+            object,
+            old_object: old,
+            user,
+            warnings: Vec::new(),
+        };
+        let view = ClusterView {
             store: &self.store,
             settings: &self.settings,
-        }
+        };
+        let (mut trace, mutated) =
+            admission::run_phase(&self.chain, Phase::Mutate, &mut attrs, &view);
+        let validated = mutated.and_then(|()| match (&attrs.object, operation, old) {
+            (Some(obj), Operation::Create, _) => validation::validate_create(obj),
+            (Some(obj), Operation::Update, Some(old)) => validation::validate_update(obj, old),
+            _ => Ok(()),
+        });
+        let result = validated.and_then(|()| {
+            let (t, r) = admission::run_phase(&self.chain, Phase::Validate, &mut attrs, &view);
+            trace.extend(t);
+            r
+        });
+        self.admission.insert(key.clone(), trace);
+        result.map(|()| attrs.object)
     }
 
     /// `kubectl apply` of one manifest already mapped to `info`.
@@ -169,34 +205,9 @@ impl Cluster {
         defaults::apply(&mut obj);
         let key = ObjRef::of(&obj);
         let user = self.settings.user.clone();
-        let mut attrs = Attributes {
-            operation: Operation::Create,
-            kind: info,
-            namespace: key.namespace.clone(),
-            name: key.name.clone(),
-            subresource: String::new(),
-            object: Some(obj),
-            old_object: None,
-            user: &user,
-            warnings: Vec::new(),
-        };
-        // Mutating admission, validation, validating admission: the chain runs both phases;
-        // object validation sits between them as upstream's handler does.
-        let view = ClusterView {
-            store: &self.store,
-            settings: &self.settings,
-        };
-        let (trace, result) = admission::run(&self.chain, &mut attrs, &view);
-        self.admission.insert(key.clone(), trace);
-        result?;
-        let Some(obj) = attrs.object else {
-            return Err(ApiError::new(
-                Reason::InternalError,
-                "admission removed the object",
-                "apiserver",
-            ));
-        };
-        validation::validate_create(&obj)?;
+        let obj = self
+            .admit_request(Operation::Create, info, &key, Some(obj), None, &user)?
+            .ok_or_else(removed)?;
         if self.store.contains(&key) {
             return Err(ApiError::already_exists(&info.resource(), &key.name));
         }
@@ -235,32 +246,16 @@ impl Cluster {
         let mut obj = decode::decode(merged, info).map_err(decode_error)?;
         defaults::apply(&mut obj);
         let user = self.settings.user.clone();
-        let mut attrs = Attributes {
-            operation: Operation::Update,
-            kind: info,
-            namespace: key.namespace.clone(),
-            name: key.name.clone(),
-            subresource: String::new(),
-            object: Some(obj),
-            old_object: Some(&current),
-            user: &user,
-            warnings: Vec::new(),
-        };
-        let view = ClusterView {
-            store: &self.store,
-            settings: &self.settings,
-        };
-        let (trace, result) = admission::run(&self.chain, &mut attrs, &view);
-        self.admission.insert(key.clone(), trace);
-        result?;
-        let Some(obj) = attrs.object else {
-            return Err(ApiError::new(
-                Reason::InternalError,
-                "admission removed the object",
-                "apiserver",
-            ));
-        };
-        validation::validate_update(&obj, &current)?;
+        let obj = self
+            .admit_request(
+                Operation::Update,
+                info,
+                &key,
+                Some(obj),
+                Some(&current),
+                &user,
+            )?
+            .ok_or_else(removed)?;
         let spec_changed = spec_of(&obj) != spec_of(&current);
         self.store.update(obj, spec_changed);
         Ok(Applied::Configured(key))
@@ -276,32 +271,9 @@ impl Cluster {
         defaults::apply(&mut obj);
         let info = obj.info();
         let key = ObjRef::of(&obj);
-        let mut attrs = Attributes {
-            operation: Operation::Create,
-            kind: info,
-            namespace: key.namespace.clone(),
-            name: key.name.clone(),
-            subresource: String::new(),
-            object: Some(obj),
-            old_object: None,
-            user,
-            warnings: Vec::new(),
-        };
-        let view = ClusterView {
-            store: &self.store,
-            settings: &self.settings,
-        };
-        let (trace, result) = admission::run(&self.chain, &mut attrs, &view);
-        self.admission.insert(key.clone(), trace);
-        result?;
-        let Some(obj) = attrs.object else {
-            return Err(ApiError::new(
-                Reason::InternalError,
-                "admission removed the object",
-                "apiserver",
-            ));
-        };
-        validation::validate_create(&obj)?;
+        let obj = self
+            .admit_request(Operation::Create, info, &key, Some(obj), None, user)?
+            .ok_or_else(removed)?;
         if self.store.contains(&key) {
             return Err(ApiError::already_exists(&info.resource(), &key.name));
         }
@@ -321,20 +293,7 @@ impl Cluster {
             return Err(ApiError::not_found(&info.resource(), name));
         };
         let user = self.settings.user.clone();
-        let mut attrs = Attributes {
-            operation: Operation::Delete,
-            kind: info,
-            namespace: namespace.to_string(),
-            name: name.to_string(),
-            subresource: String::new(),
-            object: None,
-            old_object: Some(&current),
-            user: &user,
-            warnings: Vec::new(),
-        };
-        let (trace, result) = admission::run(&self.chain, &mut attrs, &self.view());
-        self.admission.insert(key.clone(), trace);
-        result?;
+        self.admit_request(Operation::Delete, info, &key, None, Some(&current), &user)?;
         let now = self.store.timestamp();
         match &current {
             Object::Namespace(_) | Object::Pod(_) => {
@@ -376,27 +335,28 @@ impl Cluster {
             return Ok(false);
         }
         let user = self.settings.user.clone();
-        let mut attrs = Attributes {
-            operation: Operation::Update,
-            kind: current.info(),
-            namespace: key.namespace.clone(),
-            name: key.name.clone(),
-            subresource: String::new(),
-            object: Some(obj),
-            old_object: Some(&current),
-            user: &user,
-            warnings: Vec::new(),
-        };
-        let (trace, result) = admission::run(&self.chain, &mut attrs, &self.view());
-        self.admission.insert(key.clone(), trace);
-        result?;
-        if let Some(obj) = attrs.object {
-            validation::validate_update(&obj, &current)?;
+        let admitted = self.admit_request(
+            Operation::Update,
+            current.info(),
+            key,
+            Some(obj),
+            Some(&current),
+            &user,
+        )?;
+        if let Some(obj) = admitted {
             let spec_changed = spec_of(&obj) != spec_of(&current);
             self.store.update(obj, spec_changed);
         }
         Ok(true)
     }
+}
+
+fn removed() -> ApiError {
+    ApiError::new(
+        Reason::InternalError,
+        "admission removed the object",
+        "apiserver",
+    )
 }
 
 fn spec_of(obj: &Object) -> Value {

@@ -187,55 +187,65 @@ pub fn enabled(settings: &Settings) -> (Vec<&'static Registration>, ChainProblem
     (chain, ChainProblems { unknown })
 }
 
-/// Runs the mutating then the validating pass over a request. Returns the trace; the first
-/// rejection ends the chain.
-pub fn run(
+/// The two passes of the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Mutate,
+    Validate,
+}
+
+/// Runs one pass of the chain over a request, in order, stopping at the first rejection.
+/// Returns the trace of what each plugin did.
+pub fn run_phase(
     chain: &[&'static Registration],
+    phase: Phase,
     attrs: &mut Attributes,
     view: &ClusterView,
 ) -> (Vec<PluginStep>, Result<(), ApiError>) {
     let mut trace = Vec::new();
     for r in chain {
         let Some(p) = r.plugin else { continue };
-        if !p.mutating() || !p.handles(attrs.operation) {
+        let wanted = match phase {
+            Phase::Mutate => p.mutating(),
+            Phase::Validate => p.validating(),
+        };
+        if !wanted || !p.handles(attrs.operation) {
             continue;
         }
-        let before = attrs.object.as_ref().map(Object::to_value);
-        match p.admit(attrs, view) {
-            Ok(()) => {
-                let after = attrs.object.as_ref().map(Object::to_value);
-                let changed = before != after;
-                trace.push(PluginStep {
-                    plugin: r.name.to_string(),
-                    phase: "mutate",
-                    verdict: if changed { "mutated" } else { "admitted" },
-                    message: None,
-                    before: if changed { before } else { None },
-                    after: if changed { after } else { None },
-                });
+        let result = match phase {
+            Phase::Mutate => {
+                let before = attrs.object.as_ref().map(Object::to_value);
+                p.admit(attrs, view).map(|()| {
+                    let after = attrs.object.as_ref().map(Object::to_value);
+                    if before != after {
+                        (before, after)
+                    } else {
+                        (None, None)
+                    }
+                })
             }
-            Err(e) => {
-                trace.push(rejected(r.name, "mutate", &e));
-                return (trace, Err(e));
-            }
-        }
-    }
-    for r in chain {
-        let Some(p) = r.plugin else { continue };
-        if !p.validating() || !p.handles(attrs.operation) {
-            continue;
-        }
-        match p.validate(attrs, view) {
-            Ok(()) => trace.push(PluginStep {
+            Phase::Validate => p.validate(attrs, view).map(|()| (None, None)),
+        };
+        let phase_name = if phase == Phase::Mutate {
+            "mutate"
+        } else {
+            "validate"
+        };
+        match result {
+            Ok((before, after)) => trace.push(PluginStep {
                 plugin: r.name.to_string(),
-                phase: "validate",
-                verdict: "admitted",
+                phase: phase_name,
+                verdict: if after.is_some() {
+                    "mutated"
+                } else {
+                    "admitted"
+                },
                 message: None,
-                before: None,
-                after: None,
+                before,
+                after,
             }),
             Err(e) => {
-                trace.push(rejected(r.name, "validate", &e));
+                trace.push(rejected(r.name, phase_name, &e));
                 return (trace, Err(e));
             }
         }
