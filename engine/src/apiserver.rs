@@ -78,9 +78,14 @@ impl Cluster {
                 self.store.insert_new(obj, None);
             }
         }
-        for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
-            let v = serde_json::json!({"apiVersion": "v1", "kind": "ServiceAccount",
-                "metadata": {"name": "default", "namespace": ns}});
+        // The API server's own PriorityClasses (pkg/apis/scheduling: SystemPriorityClasses).
+        for (name, value, description) in [
+            ("system-cluster-critical", 2_000_000_000, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."),
+            ("system-node-critical", 2_000_001_000, "Used for system critical pods that must not be moved from their current node."),
+        ] {
+            let v = serde_json::json!({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
+                "metadata": {"name": name}, "value": value, "description": description,
+                "preemptionPolicy": "PreemptLowerPriority"});
             if let Ok(obj) = decode_value(v) {
                 self.store.insert_new(obj, None);
             }
@@ -433,9 +438,12 @@ pub fn set_path(v: &mut Value, path: &[&str], value: Value) {
     }
 }
 
-/// kubectl's three-way merge, with JSON merge-patch semantics: fields removed from the manifest
-/// since the last apply are removed, fields in the manifest are set, fields only the server
-/// set (status, defaults, admission's changes) stay. Lists are replaced whole.
+/// kubectl's three-way merge: fields removed from the manifest since the last apply are
+/// removed, fields in the manifest are set, fields only the server set (status, defaults,
+/// admission's changes) stay. Lists with a strategic-merge key (containers by `name`,
+/// volumeMounts by `mountPath`, …: the `patchMergeKey` tags of k8s.io/api core/v1/types.go)
+/// are merged item by item, so that a server-added volume or mount survives an apply; other
+/// lists are replaced whole.
 fn three_way_merge(current: &mut Value, last: &Value, new: &Value) {
     let (Value::Object(cur), Value::Object(newm)) = (&mut *current, new) else {
         *current = new.clone();
@@ -452,11 +460,70 @@ fn three_way_merge(current: &mut Value, last: &Value, new: &Value) {
         let lv = last.get(k).unwrap_or(&Value::Null);
         match cur.get_mut(k) {
             Some(cv) if cv.is_object() && nv.is_object() => three_way_merge(cv, lv, nv),
+            Some(Value::Array(citems)) if nv.is_array() => match merge_key(k, nv) {
+                Some(key) => merge_keyed_list(citems, lv, nv, key),
+                None => *citems = nv.as_array().cloned().unwrap_or_default(),
+            },
             _ => {
                 cur.insert(k.clone(), nv.clone());
             }
         }
     }
+}
+
+/// The strategic-merge key of a list field, if it has one.
+fn merge_key(field: &str, items: &Value) -> Option<&'static str> {
+    match field {
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "volumes"
+        | "env"
+        | "imagePullSecrets" => Some("name"),
+        "volumeMounts" => Some("mountPath"),
+        "ports" => {
+            let first = items.as_array().and_then(|a| a.first());
+            if first.and_then(|f| f.get("containerPort")).is_some() {
+                Some("containerPort")
+            } else {
+                Some("port")
+            }
+        }
+        _ => None,
+    }
+}
+
+fn merge_keyed_list(current: &mut Vec<Value>, last: &Value, new: &Value, key: &str) {
+    let empty = Vec::new();
+    let new_items = new.as_array().unwrap_or(&empty);
+    let last_items = last.as_array().unwrap_or(&empty);
+    let id = |v: &Value| v.get(key).cloned();
+    let mut result: Vec<Value> = Vec::new();
+    for n in new_items {
+        let nid = id(n);
+        let l = last_items
+            .iter()
+            .find(|l| id(l) == nid)
+            .unwrap_or(&Value::Null);
+        match current.iter().find(|c| id(c) == nid) {
+            Some(c) => {
+                let mut merged = c.clone();
+                three_way_merge(&mut merged, l, n);
+                result.push(merged);
+            }
+            None => result.push(n.clone()),
+        }
+    }
+    // Items only the server added stay; items the user removed since the last apply go.
+    for c in current.iter() {
+        let cid = id(c);
+        let in_new = new_items.iter().any(|n| id(n) == cid);
+        let user_removed = last_items.iter().any(|l| id(l) == cid);
+        if !in_new && !user_removed {
+            result.push(c.clone());
+        }
+    }
+    *current = result;
 }
 
 #[cfg(test)]
@@ -471,6 +538,22 @@ mod tests {
             serde_json::to_string(&v).unwrap(),
             r#"{"a":{"y":[{"d":1}]},"b":1}"#
         );
+    }
+
+    #[test]
+    fn containers_merge_by_name_and_keep_server_added_mounts() {
+        let mut cur = json!({"spec": {"containers": [{"name": "a", "image": "v1",
+            "volumeMounts": [{"mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "name": "kube-api-access-x"}]}],
+            "volumes": [{"name": "kube-api-access-x"}]}});
+        let last = json!({"spec": {"containers": [{"name": "a", "image": "v1"}]}});
+        let new = json!({"spec": {"containers": [{"name": "a", "image": "v2"}]}});
+        three_way_merge(&mut cur, &last, &new);
+        assert_eq!(cur["spec"]["containers"][0]["image"], "v2");
+        assert_eq!(
+            cur["spec"]["containers"][0]["volumeMounts"][0]["name"],
+            "kube-api-access-x"
+        );
+        assert_eq!(cur["spec"]["volumes"][0]["name"], "kube-api-access-x");
     }
 
     #[test]

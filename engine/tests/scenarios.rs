@@ -1,7 +1,8 @@
 //! Data-driven scenario tests: every example in `examples/` and every file in
 //! `engine/tests/scenarios/` is run, and what it prints is compared with
 //! `engine/tests/expected/<name>.out`. Run with `UPDATE_EXPECT=1` to rewrite the expected files,
-//! then review the diff.
+//! then review the diff. `SCENARIO=<part of a name>` limits the run (and the rewrite) to the
+//! matching inputs.
 
 use std::path::{Path, PathBuf};
 

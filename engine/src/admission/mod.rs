@@ -6,7 +6,12 @@
 //! `pkg/kubeapiserver/options/plugins.go` (`AllOrderedPlugins`, `DefaultOffAdmissionPlugins`).
 //! One file per plugin, named after the upstream plugin.
 
+mod default_toleration_seconds;
+mod limit_ranger;
 mod namespace_lifecycle;
+mod priority;
+mod resource_quota;
+mod service_account;
 
 use serde::Serialize;
 
@@ -90,16 +95,24 @@ pub static REGISTRY: &[Registration] = &[
     reg("NamespaceExists", false, None),
     reg("SecurityContextDeny", false, None),
     reg("LimitPodHardAntiAffinityTopology", false, None),
-    reg("LimitRanger", true, None),
-    reg("ServiceAccount", true, None),
+    reg("LimitRanger", true, Some(&limit_ranger::LimitRanger)),
+    reg(
+        "ServiceAccount",
+        true,
+        Some(&service_account::ServiceAccount),
+    ),
     reg("NodeRestriction", false, None),
     reg("TaintNodesByCondition", true, None),
     reg("AlwaysPullImages", false, None),
     reg("ImagePolicyWebhook", false, None),
     reg("PodSecurity", true, None),
     reg("PodNodeSelector", false, None),
-    reg("Priority", true, None),
-    reg("DefaultTolerationSeconds", true, None),
+    reg("Priority", true, Some(&priority::Priority)),
+    reg(
+        "DefaultTolerationSeconds",
+        true,
+        Some(&default_toleration_seconds::DefaultTolerationSeconds),
+    ),
     reg("PodTolerationRestriction", false, None),
     reg("EventRateLimit", false, None),
     reg("ExtendedResourceToleration", false, None),
@@ -119,7 +132,7 @@ pub static REGISTRY: &[Registration] = &[
     reg("MutatingAdmissionWebhook", true, None),
     reg("ValidatingAdmissionPolicy", true, None),
     reg("ValidatingAdmissionWebhook", true, None),
-    reg("ResourceQuota", true, None),
+    reg("ResourceQuota", true, Some(&resource_quota::ResourceQuota)),
     reg("AlwaysDeny", false, None),
 ];
 
@@ -261,6 +274,73 @@ fn rejected(name: &str, phase: &'static str, e: &ApiError) -> PluginStep {
         message: Some(e.message.clone()),
         before: None,
         after: None,
+    }
+}
+
+/// Helpers for plugin table tests: run one plugin on a pod in a fresh cluster.
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::{run_phase, Attributes, ClusterView, Operation, Phase, Plugin, Registration};
+    use crate::apiserver::{decode_value, Cluster};
+    use crate::object::{lookup, Object};
+    use crate::settings::Settings;
+    use k8s_openapi::api::core::v1::Pod;
+    use serde_json::{json, Value};
+
+    pub fn pod(spec: Value) -> Pod {
+        serde_json::from_value(
+            json!({"metadata": {"name": "p", "namespace": "default"}, "spec": spec}),
+        )
+        .unwrap()
+    }
+
+    pub fn admit_pod(plugin: &'static dyn Plugin, pod: Pod) -> Result<Pod, String> {
+        admit_pod_with(plugin, pod, &[])
+    }
+
+    /// Runs the plugin's mutating then validating pass on a pod CREATE, in a cluster that also
+    /// holds `objects`.
+    pub fn admit_pod_with(
+        plugin: &'static dyn Plugin,
+        pod: Pod,
+        objects: &[Value],
+    ) -> Result<Pod, String> {
+        let mut c = Cluster::new(Settings::default());
+        crate::controllers::settle(&mut c);
+        for o in objects {
+            let obj = decode_value(o.clone()).map_err(|e| format!("{e:?}"))?;
+            c.store.insert_new(obj, None);
+        }
+        let reg: &'static Registration = Box::leak(Box::new(Registration {
+            name: plugin.name(),
+            default_on: true,
+            plugin: Some(plugin),
+        }));
+        let user = c.settings.user.clone();
+        let mut a = Attributes {
+            operation: Operation::Create,
+            kind: lookup("v1", "Pod").unwrap(),
+            namespace: pod.metadata.namespace.clone().unwrap_or_default(),
+            name: pod.metadata.name.clone().unwrap_or_default(),
+            subresource: String::new(),
+            object: Some(Object::Pod(Box::new(pod))),
+            old_object: None,
+            user: &user,
+            warnings: vec![],
+        };
+        let view = ClusterView {
+            store: &c.store,
+            settings: &c.settings,
+        };
+        for phase in [Phase::Mutate, Phase::Validate] {
+            run_phase(&[reg], phase, &mut a, &view)
+                .1
+                .map_err(|e| e.message)?;
+        }
+        match a.object {
+            Some(Object::Pod(p)) => Ok(*p),
+            _ => Err("no pod".into()),
+        }
     }
 }
 

@@ -10,7 +10,9 @@ mod garbage_collector;
 mod kubelet;
 mod namespace;
 mod replicaset;
+mod resource_quota;
 mod scheduling;
+mod serviceaccounts;
 
 use crate::apiserver::Cluster;
 
@@ -22,9 +24,11 @@ pub fn settle(cluster: &mut Cluster) {
     for _ in 0..MAX_ROUNDS {
         let mut changed = false;
         changed |= namespace::reconcile(cluster);
+        changed |= serviceaccounts::reconcile(cluster);
         changed |= garbage_collector::reconcile(cluster);
         changed |= deployment::reconcile(cluster);
         changed |= replicaset::reconcile(cluster);
+        changed |= resource_quota::reconcile(cluster);
         changed |= scheduling::reconcile(cluster);
         changed |= kubelet::reconcile(cluster);
         if !changed {
@@ -56,7 +60,7 @@ pub(crate) fn safe_encode(hash: u32) -> String {
 }
 
 /// A deterministic stand-in for `names.SimpleNameGenerator`'s five random characters.
-pub(crate) fn name_suffix(seed: &str) -> String {
+pub fn name_suffix(seed: &str) -> String {
     let mut h = fnv32a(seed.as_bytes());
     let mut out = String::new();
     for _ in 0..5 {

@@ -1,0 +1,230 @@
+//! ServiceAccount: a pod runs as a service account (`default` unless it names one), which must
+//! exist, and gets that account's token mounted as the `kube-api-access-<suffix>` projected
+//! volume in every container, unless automounting is turned off.
+//!
+//! Follows `plugin/pkg/admission/serviceaccount/admission.go` in kubernetes/kubernetes (the
+//! volume's sources and `expirationSeconds: 3607` from `pkg/serviceaccount/claims.go`).
+
+use k8s_openapi::api::core::v1::{
+    ConfigMapProjection, DownwardAPIProjection, DownwardAPIVolumeFile, KeyToPath,
+    ObjectFieldSelector, Pod, ProjectedVolumeSource, ServiceAccountTokenProjection, Volume,
+    VolumeMount, VolumeProjection,
+};
+
+use super::{Attributes, ClusterView, Operation, Plugin};
+use crate::object::Object;
+use crate::status::ApiError;
+
+pub struct ServiceAccount;
+
+pub const DEFAULT_SERVICE_ACCOUNT: &str = "default";
+pub const MOUNT_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+const VOLUME_PREFIX: &str = "kube-api-access-";
+/// The annotation that marks a mirror pod (a static pod's reflection in the API).
+const MIRROR_ANNOTATION: &str = "kubernetes.io/config.mirror";
+
+/// The token volume, as the plugin builds it.
+fn token_volume(name: &str) -> Volume {
+    Volume {
+        name: name.to_string(),
+        projected: Some(ProjectedVolumeSource {
+            default_mode: Some(0o644),
+            sources: Some(vec![
+                VolumeProjection {
+                    service_account_token: Some(ServiceAccountTokenProjection {
+                        expiration_seconds: Some(3607),
+                        path: "token".into(),
+                        audience: None,
+                    }),
+                    ..VolumeProjection::default()
+                },
+                VolumeProjection {
+                    config_map: Some(ConfigMapProjection {
+                        name: "kube-root-ca.crt".into(),
+                        items: Some(vec![KeyToPath {
+                            key: "ca.crt".into(),
+                            path: "ca.crt".into(),
+                            mode: None,
+                        }]),
+                        optional: None,
+                    }),
+                    ..VolumeProjection::default()
+                },
+                VolumeProjection {
+                    downward_api: Some(DownwardAPIProjection {
+                        items: Some(vec![DownwardAPIVolumeFile {
+                            field_ref: Some(ObjectFieldSelector {
+                                api_version: Some("v1".into()),
+                                field_path: "metadata.namespace".into(),
+                            }),
+                            path: "namespace".into(),
+                            ..DownwardAPIVolumeFile::default()
+                        }]),
+                    }),
+                    ..VolumeProjection::default()
+                },
+            ]),
+        }),
+        ..Volume::default()
+    }
+}
+
+/// A stand-in for the five random characters of the volume name, stable for a pod.
+fn suffix(pod: &Pod) -> String {
+    let seed = format!(
+        "{}/{}",
+        pod.metadata.namespace.as_deref().unwrap_or(""),
+        pod.metadata.name.as_deref().unwrap_or("")
+    );
+    crate::controllers::name_suffix(&seed)
+}
+
+impl Plugin for ServiceAccount {
+    fn name(&self) -> &'static str {
+        "ServiceAccount"
+    }
+
+    fn handles(&self, op: Operation) -> bool {
+        op == Operation::Create
+    }
+
+    fn mutating(&self) -> bool {
+        true
+    }
+
+    fn admit(&self, a: &mut Attributes, c: &ClusterView) -> Result<(), ApiError> {
+        let name = a.name.clone();
+        let namespace = a.namespace.clone();
+        let Some(Object::Pod(pod)) = a.object.as_mut() else {
+            return Ok(());
+        };
+        let mirror = pod
+            .metadata
+            .annotations
+            .as_ref()
+            .is_some_and(|an| an.contains_key(MIRROR_ANNOTATION));
+        if mirror {
+            return Ok(());
+        }
+        let vol_suffix = suffix(pod);
+        let Some(spec) = pod.spec.as_mut() else {
+            return Ok(());
+        };
+        let sa_name = spec
+            .service_account_name
+            .clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| DEFAULT_SERVICE_ACCOUNT.to_string());
+        spec.service_account_name = Some(sa_name.clone());
+        spec.service_account = Some(sa_name.clone());
+        let Some(Object::ServiceAccount(sa)) =
+            c.store.get_obj("ServiceAccount", &namespace, &sa_name)
+        else {
+            return Err(ApiError::forbidden(
+                "pods",
+                &name,
+                &format!("error looking up service account {namespace}/{sa_name}: serviceaccount {sa_name:?} not found"),
+                self.name(),
+            ));
+        };
+        if spec
+            .image_pull_secrets
+            .as_ref()
+            .is_none_or(|s| s.is_empty())
+        {
+            if let Some(secrets) = sa.image_pull_secrets.clone().filter(|s| !s.is_empty()) {
+                spec.image_pull_secrets = Some(secrets);
+            }
+        }
+        let automount = spec
+            .automount_service_account_token
+            .or(sa.automount_service_account_token)
+            .unwrap_or(true);
+        if !automount {
+            return Ok(());
+        }
+        let volumes = spec.volumes.get_or_insert_with(Vec::new);
+        let volume_name = match volumes.iter().find(|v| v.name.starts_with(VOLUME_PREFIX)) {
+            Some(v) => v.name.clone(),
+            None => {
+                let n = format!("{VOLUME_PREFIX}{vol_suffix}");
+                volumes.push(token_volume(&n));
+                n
+            }
+        };
+        let containers = spec
+            .init_containers
+            .iter_mut()
+            .flatten()
+            .chain(spec.containers.iter_mut());
+        for container in containers {
+            let mounts = container.volume_mounts.get_or_insert_with(Vec::new);
+            if !mounts.iter().any(|m| m.mount_path == MOUNT_PATH) {
+                mounts.push(VolumeMount {
+                    name: volume_name.clone(),
+                    read_only: Some(true),
+                    mount_path: MOUNT_PATH.into(),
+                    ..VolumeMount::default()
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::admission::testutil::{admit_pod, admit_pod_with, pod};
+    use serde_json::json;
+
+    #[test]
+    fn the_default_account_is_used_and_its_token_mounted() {
+        let p = admit_pod(
+            &ServiceAccount,
+            pod(json!({"containers": [{"name": "a", "image": "x"}, {"name": "b", "image": "y"}]})),
+        )
+        .unwrap();
+        let spec = p.spec.unwrap();
+        assert_eq!(spec.service_account_name.as_deref(), Some("default"));
+        let vol = &spec.volumes.unwrap()[0];
+        assert!(
+            vol.name.starts_with("kube-api-access-")
+                && vol.name.len() == "kube-api-access-".len() + 5
+        );
+        for c in &spec.containers {
+            let m = &c.volume_mounts.as_ref().unwrap()[0];
+            assert_eq!(
+                (m.mount_path.as_str(), m.read_only, &m.name),
+                (MOUNT_PATH, Some(true), &vol.name)
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_account_is_refused() {
+        let err = admit_pod(
+            &ServiceAccount,
+            pod(json!({"containers": [], "serviceAccountName": "robot"})),
+        )
+        .unwrap_err();
+        assert_eq!(err, "pods \"p\" is forbidden: error looking up service account default/robot: serviceaccount \"robot\" not found");
+    }
+
+    #[test]
+    fn automount_can_be_turned_off_by_the_pod_or_the_account() {
+        let p = admit_pod(&ServiceAccount, pod(json!({"containers": [{"name": "a", "image": "x"}], "automountServiceAccountToken": false}))).unwrap();
+        assert!(p.spec.unwrap().volumes.unwrap_or_default().is_empty());
+        let sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "quiet", "namespace": "default"},
+            "automountServiceAccountToken": false});
+        let p = admit_pod_with(
+            &ServiceAccount,
+            pod(
+                json!({"containers": [{"name": "a", "image": "x"}], "serviceAccountName": "quiet"}),
+            ),
+            &[sa],
+        )
+        .unwrap();
+        assert!(p.spec.unwrap().volumes.unwrap_or_default().is_empty());
+    }
+}
