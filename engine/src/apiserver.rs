@@ -37,6 +37,8 @@ pub struct Cluster {
     pub record_traces: bool,
     /// Pods that did not fit, with the cluster fingerprint they were tried against.
     pub(crate) unschedulable: BTreeMap<ObjRef, u64>,
+    /// `Warning:` lines admission returned for the last request.
+    pub(crate) warnings: Vec<String>,
 }
 
 /// What an apply did.
@@ -50,7 +52,17 @@ pub enum Applied {
 /// A failed apply: either kubectl refused it before sending, or the server rejected it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApplyError {
-    Server { error: ApiError, existed: bool },
+    /// The request kubectl was making when the server refused it.
+    Server { error: ApiError, when: When },
+}
+
+/// Which of kubectl apply's requests failed: the GET of the current object, the POST that
+/// creates it, or the PATCH that updates it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    Retrieving,
+    Creating,
+    Patching,
 }
 
 impl Cluster {
@@ -64,6 +76,7 @@ impl Cluster {
             admission: BTreeMap::new(),
             record_traces: true,
             unschedulable: BTreeMap::new(),
+            warnings: Vec::new(),
         };
         c.bootstrap();
         c
@@ -75,6 +88,33 @@ impl Cluster {
             let v = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
             if let Ok(mut obj) = decode_value(v) {
                 defaults::apply(&mut obj);
+                self.store.insert_new(obj, None);
+            }
+        }
+        // The bootstrap RBAC policy the admin kubeconfig relies on
+        // (plugin/pkg/auth/authorizer/rbac/bootstrappolicy: cluster-admin bound to
+        // system:masters; kubeadm binds its kubeadm:cluster-admins group since 1.29).
+        let rbac = "rbac.authorization.k8s.io/v1";
+        let mut policy = vec![
+            serde_json::json!({"apiVersion": rbac, "kind": "ClusterRole",
+                "metadata": {"name": "cluster-admin", "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"},
+                             "annotations": {"rbac.authorization.kubernetes.io/autoupdate": "true"}},
+                "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
+                          {"nonResourceURLs": ["*"], "verbs": ["*"]}]}),
+            serde_json::json!({"apiVersion": rbac, "kind": "ClusterRoleBinding",
+                "metadata": {"name": "cluster-admin", "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"},
+                             "annotations": {"rbac.authorization.kubernetes.io/autoupdate": "true"}},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:masters"}]}),
+        ];
+        if self.settings.minor >= 29 {
+            policy.push(serde_json::json!({"apiVersion": rbac, "kind": "ClusterRoleBinding",
+                "metadata": {"name": "kubeadm:cluster-admins"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "kubeadm:cluster-admins"}]}));
+        }
+        for v in policy {
+            if let Ok(obj) = decode_value(v) {
                 self.store.insert_new(obj, None);
             }
         }
@@ -103,6 +143,34 @@ impl Cluster {
         Profile::default_profile()
     }
 
+    /// RBAC for the scenario's user (`--authorization-mode=Node,RBAC`); a denial is
+    /// `errors.NewForbidden` with the authorizer's message.
+    pub fn authorize(
+        &self,
+        verb: &str,
+        info: &KindInfo,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(), ApiError> {
+        let req = crate::auth::Request {
+            verb: verb.to_string(),
+            api_group: info.group.to_string(),
+            resource: info.plural.to_string(),
+            subresource: String::new(),
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        };
+        match crate::auth::authorize(&self.store, &self.settings.user, &req) {
+            crate::auth::Decision::Allow => Ok(()),
+            crate::auth::Decision::Deny(reason) => Err(ApiError::forbidden(
+                &info.resource(),
+                name,
+                &crate::auth::forbidden_message(&self.settings.user, &req, &reason),
+                "RBAC",
+            )),
+        }
+    }
+
     /// The part of every request after decoding: mutating admission, object validation, then
     /// validating admission (`k8s.io/apiserver/pkg/endpoints/handlers/create.go`). Records the
     /// admission trace and returns the object as admitted.
@@ -115,11 +183,17 @@ impl Cluster {
         old: Option<&Object>,
         user: &UserInfo,
     ) -> Result<Option<Object>, ApiError> {
+        // Before the name is generated, admission names the object by its generateName
+        // (admission.NewForbidden's extractResourceName).
+        let generate_name = object
+            .as_ref()
+            .filter(|o| o.name().is_empty())
+            .and_then(|o| o.meta().generate_name.clone());
         let mut attrs = Attributes {
             operation,
             kind: info,
             namespace: key.namespace.clone(),
-            name: key.name.clone(),
+            name: generate_name.clone().unwrap_or_else(|| key.name.clone()),
             subresource: String::new(),
             object,
             old_object: old,
@@ -132,6 +206,25 @@ impl Cluster {
         };
         let (mut trace, mutated) =
             admission::run_phase(&self.chain, Phase::Mutate, &mut attrs, &view);
+        // The registry's BeforeCreate generates the name, then validates.
+        if let (Ok(()), Some(prefix), Some(obj)) = (&mutated, &generate_name, attrs.object.as_mut())
+        {
+            let mut n = 0u32;
+            let name = loop {
+                let seed = format!("{prefix}{}/{n}", self.store.now);
+                let candidate = format!("{prefix}{}", crate::controllers::name_suffix(&seed));
+                if !self
+                    .store
+                    .contains(&ObjRef::new(info.kind, &key.namespace, &candidate))
+                    || n > 1000
+                {
+                    break candidate;
+                }
+                n += 1;
+            };
+            obj.meta_mut().name = Some(name.clone());
+            attrs.name = name;
+        }
         let validated = mutated.and_then(|()| match (&attrs.object, operation, old) {
             (Some(obj), Operation::Create, _) => validation::validate_create(obj),
             (Some(obj), Operation::Update, Some(old)) => validation::validate_update(obj, old),
@@ -142,8 +235,15 @@ impl Cluster {
             trace.extend(t);
             r
         });
-        self.admission.insert(key.clone(), trace);
+        self.admission
+            .insert(ObjRef::new(info.kind, &key.namespace, &attrs.name), trace);
+        self.warnings.append(&mut attrs.warnings);
         result.map(|()| attrs.object)
+    }
+
+    /// The `Warning:` lines of the requests since the last call.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// `kubectl apply` of one manifest already mapped to `info`.
@@ -178,18 +278,29 @@ impl Cluster {
             .to_string();
         let key = ObjRef::new(info.kind, &namespace, &name);
         let last_applied = last_applied_json(&manifest);
+        if let Some(w) = crate::object::deprecation_warning(info, self.settings.minor) {
+            self.warnings.push(w);
+        }
+        // kubectl apply first GETs the object, then creates or patches it.
+        self.authorize("get", info, &namespace, &name)
+            .map_err(|error| ApplyError::Server {
+                error,
+                when: When::Retrieving,
+            })?;
         match self.store.get(&key).map(|s| s.obj.clone()) {
             None => self
-                .create(manifest, info, &last_applied, origin)
+                .authorize("create", info, &namespace, "")
+                .and_then(|()| self.create(manifest, info, &last_applied, origin))
                 .map_err(|error| ApplyError::Server {
                     error,
-                    existed: false,
+                    when: When::Creating,
                 }),
             Some(current) => self
-                .update(manifest, info, current, &last_applied)
+                .authorize("patch", info, &namespace, &name)
+                .and_then(|()| self.update(manifest, info, current, &last_applied))
                 .map_err(|error| ApplyError::Server {
                     error,
-                    existed: true,
+                    when: When::Patching,
                 }),
         }
     }
@@ -279,6 +390,7 @@ impl Cluster {
         let obj = self
             .admit_request(Operation::Create, info, &key, Some(obj), None, user)?
             .ok_or_else(removed)?;
+        let key = ObjRef::of(&obj);
         if self.store.contains(&key) {
             return Err(ApiError::already_exists(&info.resource(), &key.name));
         }
@@ -294,6 +406,7 @@ impl Cluster {
         name: &str,
     ) -> Result<(), ApiError> {
         let key = ObjRef::new(info.kind, namespace, name);
+        self.authorize("delete", info, namespace, name)?;
         let Some(current) = self.store.get(&key).map(|s| s.obj.clone()) else {
             return Err(ApiError::not_found(&info.resource(), name));
         };
@@ -329,6 +442,9 @@ impl Cluster {
     /// A direct change to a stored object by a kubectl command (label, annotate, taint, cordon,
     /// scale), run through UPDATE admission like any update.
     pub fn patch(&mut self, key: &ObjRef, f: impl FnOnce(&mut Object)) -> Result<bool, ApiError> {
+        if let Some(info) = crate::object::KINDS.iter().find(|k| k.kind == key.kind) {
+            self.authorize("patch", info, &key.namespace, &key.name)?;
+        }
         let Some(current) = self.store.get(key).map(|s| s.obj.clone()) else {
             let info = crate::object::KINDS.iter().find(|k| k.kind == key.kind);
             let resource = info.map(|i| i.resource()).unwrap_or_default();

@@ -154,22 +154,15 @@ pub fn mapping(value: &Value, minor: u32) -> Result<&'static KindInfo, DecodeErr
             kind: kind.is_empty(),
         });
     }
-    let served = object::lookup(&api_version, &kind).filter(|_| {
-        // Nothing in the table is removed in the versions we simulate; removed versions live in
-        // REMOVED_APIS and are never in KINDS.
-        true
-    });
+    let served = object::lookup(&api_version, &kind).filter(|info| object::served_in(info, minor));
     match served {
         Some(info) => Ok(info),
-        None => {
-            let _ = minor;
-            Err(DecodeError::NoMatch {
-                kind,
-                api_version,
-                name,
-                namespace,
-            })
-        }
+        None => Err(DecodeError::NoMatch {
+            kind,
+            api_version,
+            name,
+            namespace,
+        }),
     }
 }
 

@@ -112,6 +112,7 @@ pub fn apply(obj: &mut Object) {
                 canonical_map(&mut item.max);
                 canonical_map(&mut item.min);
                 canonical_map(&mut item.max_limit_request_ratio);
+                limit_range_item(item);
             }
         }
         Object::ResourceQuota(q) => {
@@ -368,6 +369,32 @@ fn container(c: &mut core::Container, host_network: bool) {
             for (k, v) in limits {
                 req.entry(k).or_insert(v);
             }
+        }
+    }
+}
+
+/// SetDefaults_LimitRangeItem: for a `Container` item, `default` takes `max` for each resource
+/// it lacks, then `defaultRequest` takes `default`, then `min`, for each resource it lacks.
+/// Upstream starts from empty maps; an empty map is omitted when the object is written, so the
+/// maps are only created when something lands in them.
+fn limit_range_item(item: &mut core::LimitRangeItem) {
+    if item.type_ != "Container" {
+        return;
+    }
+    fill_missing(&mut item.default, item.max.as_ref());
+    fill_missing(&mut item.default_request, item.default.as_ref());
+    fill_missing(&mut item.default_request, item.min.as_ref());
+}
+
+/// Copies every entry of `from` whose key `into` lacks.
+fn fill_missing(
+    into: &mut Option<BTreeMap<String, K8sQuantity>>,
+    from: Option<&BTreeMap<String, K8sQuantity>>,
+) {
+    for (k, v) in from.into_iter().flatten() {
+        let target = into.get_or_insert_with(BTreeMap::new);
+        if !target.contains_key(k) {
+            target.insert(k.clone(), v.clone());
         }
     }
 }

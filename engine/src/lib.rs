@@ -14,13 +14,17 @@
 
 pub mod admission;
 pub mod apiserver;
+pub mod auth;
+pub mod cel;
 pub mod controllers;
 pub mod decode;
 pub mod defaults;
 pub mod labels;
 pub mod object;
 pub mod printers;
+pub mod psp;
 pub mod quantity;
+pub mod quota;
 pub mod scenario;
 pub mod scheduler;
 pub mod settings;

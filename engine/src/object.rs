@@ -8,10 +8,13 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{ClusterResourceScope, Metadata, NamespaceResourceScope, Resource};
 use serde_json::Value;
 
+use k8s_openapi::api::admissionregistration::v1 as admissionregistration;
 use k8s_openapi::api::apps::v1 as apps;
 use k8s_openapi::api::batch::v1 as batch;
+use k8s_openapi::api::certificates::v1 as certificates;
 use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::api::networking::v1 as networking;
+use k8s_openapi::api::node::v1 as node;
 use k8s_openapi::api::policy::v1 as policy;
 use k8s_openapi::api::rbac::v1 as rbac;
 use k8s_openapi::api::scheduling::v1 as scheduling;
@@ -151,6 +154,39 @@ kinds! {
     IngressClass => networking::IngressClass, [];
     PriorityClass => scheduling::PriorityClass, ["pc"];
     PodDisruptionBudget => policy::PodDisruptionBudget, ["pdb"];
+    PodSecurityPolicy => crate::psp::PodSecurityPolicy, ["psp"];
+    RuntimeClass => node::RuntimeClass, [];
+    CertificateSigningRequest => certificates::CertificateSigningRequest, ["csr"];
+    MutatingWebhookConfiguration => admissionregistration::MutatingWebhookConfiguration, [];
+    ValidatingWebhookConfiguration => admissionregistration::ValidatingWebhookConfiguration, [];
+    ValidatingAdmissionPolicy => admissionregistration::ValidatingAdmissionPolicy, [];
+    ValidatingAdmissionPolicyBinding => admissionregistration::ValidatingAdmissionPolicyBinding, [];
+}
+
+/// Kinds served only in some of the simulated versions: `(api_version, kind, first minor,
+/// last minor)`. A kind not listed is served by every simulated version.
+pub static SERVED: &[(&str, &str, u32, u32)] = &[
+    ("policy/v1beta1", "PodSecurityPolicy", 0, 24),
+    (
+        "admissionregistration.k8s.io/v1",
+        "ValidatingAdmissionPolicy",
+        30,
+        u32::MAX,
+    ),
+    (
+        "admissionregistration.k8s.io/v1",
+        "ValidatingAdmissionPolicyBinding",
+        30,
+        u32::MAX,
+    ),
+];
+
+/// Whether a cluster of minor version `minor` serves this kind.
+pub fn served_in(info: &KindInfo, minor: u32) -> bool {
+    SERVED
+        .iter()
+        .find(|(av, k, _, _)| *av == info.api_version && *k == info.kind)
+        .is_none_or(|(_, _, from, to)| (*from..=*to).contains(&minor))
 }
 
 /// API versions a kind was once served under and when they stopped being served, so that a
@@ -186,6 +222,23 @@ pub static REMOVED_APIS: &[(&str, &str, u32)] = &[
     ("policy/v1beta1", "PodDisruptionBudget", 24),
     ("policy/v1beta1", "PodSecurityPolicy", 24),
 ];
+
+/// Deprecated API versions that are still served: `(api_version, kind, deprecated in, removed
+/// in)`. The API server answers requests for them with the warning
+/// `<apiVersion> <Kind> is deprecated in v1.<d>+, unavailable in v1.<r>+`
+/// (`k8s.io/apiserver/pkg/endpoints/deprecation`).
+pub static DEPRECATED: &[(&str, &str, u32, u32)] =
+    &[("policy/v1beta1", "PodSecurityPolicy", 21, 25)];
+
+/// The deprecation warning for a kind on a cluster of `minor`, if any.
+pub fn deprecation_warning(info: &KindInfo, minor: u32) -> Option<String> {
+    DEPRECATED
+        .iter()
+        .find(|(av, k, from, _)| *av == info.api_version && *k == info.kind && minor >= *from)
+        .map(|(av, k, from, to)| {
+            format!("{av} {k} is deprecated in v1.{from}+, unavailable in v1.{to}+")
+        })
+}
 
 /// Looks a kind up by `apiVersion` and `kind`.
 pub fn lookup(api_version: &str, kind: &str) -> Option<&'static KindInfo> {

@@ -14,7 +14,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::apiserver::{Applied, ApplyError, Cluster};
+use crate::apiserver::{Applied, ApplyError, Cluster, When};
 use crate::controllers;
 use crate::decode::{self, DecodeError};
 use crate::object::REMOVED_APIS;
@@ -250,12 +250,30 @@ pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
                     let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
                     if api_version == SETTINGS_API_VERSION && kind == "Settings" {
                         match Settings::from_value(&value) {
-                            Ok(s) => settings = s,
+                            Ok(s) => {
+                                let config = std::mem::take(&mut settings.admission_config);
+                                settings = s;
+                                settings.admission_config = config;
+                            }
                             Err((field, msg)) => notes.push(Note {
                                 file: input.name.clone(),
                                 line: positions.nearest(&field).map(|p| p.line).unwrap_or(line),
                                 severity: Severity::Error,
                                 message: format!("Settings: {msg}"),
+                            }),
+                        }
+                        continue;
+                    }
+                    if api_version.starts_with(settings::ADMISSION_CONFIG_GROUP)
+                        && kind == "AdmissionConfiguration"
+                    {
+                        match settings::admission_configuration(&value) {
+                            Ok(c) => settings.admission_config = c,
+                            Err((field, msg)) => notes.push(Note {
+                                file: input.name.clone(),
+                                line: positions.nearest(&field).map(|p| p.line).unwrap_or(line),
+                                severity: Severity::Error,
+                                message: format!("AdmissionConfiguration: {msg}"),
                             }),
                         }
                         continue;
@@ -567,7 +585,10 @@ fn apply_manifest(
         file: file.to_string(),
         line,
     });
-    match cluster.apply(value, info, origin) {
+    cluster.take_warnings();
+    let applied = cluster.apply(value, info, origin);
+    record.warnings = cluster.take_warnings();
+    match applied {
         Ok(applied) => {
             let (word, outcome) = match applied {
                 Applied::Created(_) => ("created", Outcome::Created),
@@ -578,8 +599,16 @@ fn apply_manifest(
             record.stream = Stream::Stdout;
             record.message = Some(format!("{}/{} {word}", info.singular(), name));
         }
-        Err(ApplyError::Server { error, existed }) => {
-            let verb = if existed { Verb::Other } else { Verb::Create };
+        Err(ApplyError::Server { error, when }) => {
+            let verb = match when {
+                When::Creating => Verb::Create,
+                When::Retrieving => Verb::Retrieve {
+                    info,
+                    namespace: record.namespace.clone().unwrap_or_default(),
+                    name: name.clone(),
+                },
+                When::Patching => Verb::Other,
+            };
             record.outcome = match error.reason {
                 Reason::BadRequest | Reason::Invalid => Outcome::Invalid,
                 _ => Outcome::Rejected,

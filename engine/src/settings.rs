@@ -47,20 +47,28 @@ pub struct UserInfo {
 }
 
 impl Default for UserInfo {
-    /// kind's kubeconfig user: a client certificate in `kubeadm:cluster-admins` (1.29+) or
-    /// `system:masters`.
     fn default() -> Self {
+        UserInfo::admin(DEFAULT_MINOR)
+    }
+}
+
+impl UserInfo {
+    /// kind's kubeconfig user, `kubernetes-admin`: a client certificate in the
+    /// `kubeadm:cluster-admins` group since kubeadm 1.29, in `system:masters` before.
+    pub fn admin(minor: u32) -> Self {
+        let group = if minor >= 29 {
+            "kubeadm:cluster-admins"
+        } else {
+            "system:masters"
+        };
         UserInfo {
             name: "kubernetes-admin".to_string(),
-            groups: vec![
-                "kubeadm:cluster-admins".to_string(),
-                "system:authenticated".to_string(),
-            ],
+            groups: vec![group.to_string(), "system:authenticated".to_string()],
         }
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     /// Minor version of the simulated Kubernetes 1.x.
@@ -70,6 +78,9 @@ pub struct Settings {
     pub enable_admission_plugins: Vec<String>,
     /// `--disable-admission-plugins`, split.
     pub disable_admission_plugins: Vec<String>,
+    /// Plugin configuration from an `AdmissionConfiguration` document (`--admission-control-config-file`):
+    /// plugin name → its `configuration`.
+    pub admission_config: BTreeMap<String, Value>,
 }
 
 impl Default for Settings {
@@ -79,6 +90,7 @@ impl Default for Settings {
             user: UserInfo::default(),
             enable_admission_plugins: Vec::new(),
             disable_admission_plugins: Vec::new(),
+            admission_config: BTreeMap::new(),
         }
     }
 }
@@ -91,6 +103,7 @@ impl Settings {
     /// Reads a settings document. Errors name the field.
     pub fn from_value(v: &Value) -> Result<Settings, (String, String)> {
         let mut s = Settings::default();
+        let mut user_given = false;
         let Value::Object(map) = v else {
             return Err((String::new(), "settings must be a mapping".into()));
         };
@@ -113,6 +126,7 @@ impl Settings {
                     })?;
                 }
                 "user" => {
+                    user_given = true;
                     s.user.name = val
                         .as_str()
                         .ok_or((key.clone(), "user must be a string".to_string()))?
@@ -153,8 +167,48 @@ impl Settings {
                 }
             }
         }
+        if !user_given {
+            let groups: Vec<String> = s.user.groups.clone();
+            s.user = UserInfo::admin(s.minor);
+            if map.contains_key("groups") {
+                s.user.groups = groups;
+            }
+        }
         Ok(s)
     }
+}
+
+/// `apiserver.config.k8s.io` AdmissionConfiguration: the configuration of each plugin, inline
+/// (`configuration:`); a `path:` to a file cannot be read in a browser and is refused.
+pub const ADMISSION_CONFIG_GROUP: &str = "apiserver.config.k8s.io/";
+
+pub fn admission_configuration(v: &Value) -> Result<BTreeMap<String, Value>, (String, String)> {
+    let mut out = BTreeMap::new();
+    let plugins = match v.get("plugins") {
+        None | Some(Value::Null) => return Ok(out),
+        Some(Value::Array(p)) => p,
+        Some(_) => return Err(("plugins".into(), "plugins must be a list".into())),
+    };
+    for (i, p) in plugins.iter().enumerate() {
+        let name = p.get("name").and_then(Value::as_str).unwrap_or("");
+        if name.is_empty() {
+            return Err((
+                format!("plugins[{i}].name"),
+                "every plugin needs a name".into(),
+            ));
+        }
+        if p.get("path").is_some() {
+            return Err((
+                format!("plugins[{i}].path"),
+                "kubefiddle cannot read files: give the plugin's configuration inline under `configuration:`".into(),
+            ));
+        }
+        out.insert(
+            name.to_string(),
+            p.get("configuration").cloned().unwrap_or(Value::Null),
+        );
+    }
+    Ok(out)
 }
 
 fn split_list(s: &str) -> Vec<String> {

@@ -18,6 +18,11 @@ pub enum Reason {
     Invalid,
     MethodNotAllowed,
     InternalError,
+    /// HTTP 429 (`errors.NewTooManyRequestsError`).
+    TooManyRequests,
+    /// `metav1.StatusReasonUnknown` (the empty reason): a plain Go error that reached the
+    /// handler, answered as HTTP 500 (`responsewriters.ErrorToAPIStatus`).
+    Unknown,
 }
 
 impl Reason {
@@ -31,6 +36,8 @@ impl Reason {
             Reason::Invalid => "Invalid",
             Reason::MethodNotAllowed => "MethodNotAllowed",
             Reason::InternalError => "InternalError",
+            Reason::TooManyRequests => "TooManyRequests",
+            Reason::Unknown => "",
         }
     }
 }
@@ -156,20 +163,38 @@ impl ApiError {
         }
         let when = match verb {
             Verb::Create => format!("error when creating {file:?}: "),
+            Verb::Retrieve {
+                info,
+                namespace,
+                name,
+            } => {
+                let gv = format!("{}/{}", info.group, info.version);
+                format!(
+                    "error when retrieving current configuration of:\nResource: \"{gv}, Resource={}\", GroupVersionKind: \"{gv}, Kind={}\"\nName: {name:?}, Namespace: {namespace:?}\nfrom server for: {file:?}: ",
+                    info.plural, info.kind
+                )
+            }
             Verb::Other => String::new(),
         };
-        format!(
-            "Error from server ({}): {when}{}",
-            self.reason.as_str(),
-            self.message
-        )
+        // kubectl prints the reason only when the Status has one.
+        match self.reason.as_str() {
+            "" => format!("Error from server: {when}{}", self.message),
+            reason => format!("Error from server ({reason}): {when}{}", self.message),
+        }
     }
 }
 
 /// What kubectl was doing when the error came back; changes the wording around it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verb {
     Create,
+    /// kubectl apply's GET of the current object (`error when retrieving current
+    /// configuration of:` + the object's `Info.String()`).
+    Retrieve {
+        info: &'static crate::object::KindInfo,
+        namespace: String,
+        name: String,
+    },
     Other,
 }
 

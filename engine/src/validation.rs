@@ -27,6 +27,21 @@ fn is_dns1123_subdomain(s: &str) -> bool {
     !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns1123_label)
 }
 
+/// `path.IsValidPathSegmentName`'s messages.
+fn path_segment_errors(name: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if name == "." || name == ".." {
+        errs.push(format!("may not be '{name}'"));
+        return errs;
+    }
+    for c in ["/", "%"] {
+        if name.contains(c) {
+            errs.push(format!("may not contain '{c}'"));
+        }
+    }
+    errs
+}
+
 /// `IsDNS1123Subdomain`'s message.
 pub fn subdomain_message() -> String {
     format!(
@@ -56,7 +71,23 @@ pub fn validate_create(obj: &Object) -> Result<(), ApiError> {
     let name = obj.name();
     // Namespaces, and a few other kinds, must be DNS labels; most names are subdomains.
     let label_named = matches!(obj, Object::Namespace(_) | Object::Service(_));
-    if name.is_empty() {
+    // RBAC objects only need a valid path segment (ValidateRBACName = path.IsValidPathSegmentName).
+    let path_segment_named = matches!(
+        obj,
+        Object::Role(_)
+            | Object::ClusterRole(_)
+            | Object::RoleBinding(_)
+            | Object::ClusterRoleBinding(_)
+    );
+    if path_segment_named && !name.is_empty() {
+        for msg in path_segment_errors(name) {
+            errs.push(FieldError::invalid(
+                "metadata.name",
+                format!("{name:?}"),
+                &msg,
+            ));
+        }
+    } else if name.is_empty() {
         errs.push(FieldError::required(
             "metadata.name",
             "name or generateName is required",
@@ -203,6 +234,16 @@ mod tests {
             create(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a.b"}}))
                 .unwrap_err();
         assert!(err.contains("RFC 1123 label"), "{err}");
+    }
+
+    #[test]
+    fn rbac_names_are_path_segments() {
+        let role = |n: &str| json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": n}});
+        assert!(create(role("psp:unprivileged")).is_ok());
+        assert_eq!(
+            create(role("a/b")).unwrap_err(),
+            "ClusterRole.rbac.authorization.k8s.io \"a/b\" is invalid: metadata.name: Invalid value: \"a/b\": may not contain '/'"
+        );
     }
 
     #[test]

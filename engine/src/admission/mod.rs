@@ -6,12 +6,46 @@
 //! `pkg/kubeapiserver/options/plugins.go` (`AllOrderedPlugins`, `DefaultOffAdmissionPlugins`).
 //! One file per plugin, named after the upstream plugin.
 
+mod always_admit;
+mod always_deny;
+mod always_pull_images;
+mod certificate_approval;
+mod certificate_signing;
+mod certificate_subject_restriction;
+mod certificates;
+mod default_ingress_class;
+mod default_storage_class;
 mod default_toleration_seconds;
+mod deny_service_external_ips;
+pub mod event_rate_limit;
+mod extended_resource_toleration;
+pub mod image_policy_webhook;
+mod limit_pod_hard_anti_affinity_topology;
 mod limit_ranger;
+mod mutating_admission_webhook;
+pub mod namespace_auto_provision;
+mod namespace_exists;
 mod namespace_lifecycle;
+mod node_restriction;
+mod owner_references_permission_enforcement;
+mod persistent_volume_claim_resize;
+mod persistent_volume_label;
+mod pod_node_selector;
+mod pod_security;
+mod pod_security_policy;
+pub mod pod_toleration_restriction;
 mod priority;
 mod resource_quota;
+mod runtime_class;
+pub mod security_context_deny;
 mod service_account;
+mod storage_object_in_use_protection;
+mod taint_nodes_by_condition;
+#[cfg(test)]
+mod testkit;
+mod validating_admission_policy;
+mod validating_admission_webhook;
+pub mod webhook;
 
 use serde::Serialize;
 
@@ -54,6 +88,13 @@ pub struct ClusterView<'a> {
     pub settings: &'a Settings,
 }
 
+impl ClusterView<'_> {
+    /// The plugin's `configuration` from the scenario's AdmissionConfiguration, if any.
+    pub fn plugin_config(&self, plugin: &str) -> Option<&serde_json::Value> {
+        self.settings.admission_config.get(plugin)
+    }
+}
+
 /// An admission plugin. Mutating plugins override `admit`; validating ones `validate`.
 pub trait Plugin: Sync {
     /// The upstream plugin name (`NamespaceLifecycle`).
@@ -74,66 +115,191 @@ pub trait Plugin: Sync {
     }
 }
 
-/// One registered plugin: its upstream name, whether upstream enables it by default, and its
-/// implementation (absent for plugins kubefiddle does not simulate yet).
+/// One registered plugin: its upstream name, whether upstream enables it by default, the
+/// Kubernetes minor versions whose kube-apiserver has it, and its implementation (absent for
+/// plugins kubefiddle does not simulate yet).
 pub struct Registration {
     pub name: &'static str,
     pub default_on: bool,
     pub plugin: Option<&'static dyn Plugin>,
+    /// First and last minor version that ship the plugin (inclusive).
+    pub versions: (u32, u32),
+}
+
+impl Registration {
+    /// Sets the minor versions that ship this plugin.
+    pub const fn versions(mut self, from: u32, until: u32) -> Self {
+        self.versions = (from, until);
+        self
+    }
+
+    pub fn exists_in(&self, minor: u32) -> bool {
+        (self.versions.0..=self.versions.1).contains(&minor)
+    }
 }
 
 /// `AllOrderedPlugins` from pkg/kubeapiserver/options/plugins.go, with the default-on set of
 /// recent releases (`DefaultOffAdmissionPlugins` is the complement).
 pub static REGISTRY: &[Registration] = &[
-    reg("AlwaysAdmit", false, None),
-    reg("NamespaceAutoProvision", false, None),
+    reg("AlwaysAdmit", false, Some(&always_admit::AlwaysAdmit)),
+    reg(
+        "NamespaceAutoProvision",
+        false,
+        Some(&namespace_auto_provision::NamespaceAutoProvision),
+    ),
     reg(
         "NamespaceLifecycle",
         true,
         Some(&namespace_lifecycle::NamespaceLifecycle),
     ),
-    reg("NamespaceExists", false, None),
-    reg("SecurityContextDeny", false, None),
-    reg("LimitPodHardAntiAffinityTopology", false, None),
+    reg(
+        "NamespaceExists",
+        false,
+        Some(&namespace_exists::NamespaceExists),
+    ),
+    reg(
+        "SecurityContextDeny",
+        false,
+        Some(&security_context_deny::SecurityContextDeny),
+    )
+    .versions(0, 29),
+    reg(
+        "LimitPodHardAntiAffinityTopology",
+        false,
+        Some(&limit_pod_hard_anti_affinity_topology::LimitPodHardAntiAffinityTopology),
+    ),
     reg("LimitRanger", true, Some(&limit_ranger::LimitRanger)),
     reg(
         "ServiceAccount",
         true,
         Some(&service_account::ServiceAccount),
     ),
-    reg("NodeRestriction", false, None),
-    reg("TaintNodesByCondition", true, None),
-    reg("AlwaysPullImages", false, None),
-    reg("ImagePolicyWebhook", false, None),
-    reg("PodSecurity", true, None),
-    reg("PodNodeSelector", false, None),
+    reg(
+        "NodeRestriction",
+        false,
+        Some(&node_restriction::NodeRestriction),
+    ),
+    reg(
+        "TaintNodesByCondition",
+        true,
+        Some(&taint_nodes_by_condition::TaintNodesByCondition),
+    ),
+    reg(
+        "AlwaysPullImages",
+        false,
+        Some(&always_pull_images::AlwaysPullImages),
+    ),
+    reg(
+        "ImagePolicyWebhook",
+        false,
+        Some(&image_policy_webhook::ImagePolicyWebhook),
+    ),
+    reg("PodSecurity", true, Some(&pod_security::PodSecurity)).versions(23, u32::MAX),
+    reg(
+        "PodSecurityPolicy",
+        false,
+        Some(&pod_security_policy::PodSecurityPolicy),
+    )
+    .versions(0, 24),
+    reg(
+        "PodNodeSelector",
+        false,
+        Some(&pod_node_selector::PodNodeSelector),
+    ),
     reg("Priority", true, Some(&priority::Priority)),
     reg(
         "DefaultTolerationSeconds",
         true,
         Some(&default_toleration_seconds::DefaultTolerationSeconds),
     ),
-    reg("PodTolerationRestriction", false, None),
-    reg("EventRateLimit", false, None),
-    reg("ExtendedResourceToleration", false, None),
-    reg("PersistentVolumeLabel", false, None),
-    reg("DefaultStorageClass", true, None),
-    reg("StorageObjectInUseProtection", true, None),
-    reg("OwnerReferencesPermissionEnforcement", false, None),
-    reg("PersistentVolumeClaimResize", true, None),
-    reg("RuntimeClass", true, None),
-    reg("CertificateApproval", true, None),
-    reg("CertificateSigning", true, None),
-    reg("ClusterTrustBundleAttest", true, None),
-    reg("CertificateSubjectRestriction", true, None),
-    reg("DefaultIngressClass", true, None),
-    reg("DenyServiceExternalIPs", false, None),
-    reg("PodSecurityPolicy", false, None),
-    reg("MutatingAdmissionWebhook", true, None),
-    reg("ValidatingAdmissionPolicy", true, None),
-    reg("ValidatingAdmissionWebhook", true, None),
+    reg(
+        "PodTolerationRestriction",
+        false,
+        Some(&pod_toleration_restriction::PodTolerationRestriction),
+    ),
+    reg(
+        "EventRateLimit",
+        false,
+        Some(&event_rate_limit::EventRateLimit),
+    ),
+    reg(
+        "ExtendedResourceToleration",
+        false,
+        Some(&extended_resource_toleration::ExtendedResourceToleration),
+    ),
+    reg(
+        "PersistentVolumeLabel",
+        false,
+        Some(&persistent_volume_label::PersistentVolumeLabel),
+    )
+    .versions(0, 30),
+    reg(
+        "DefaultStorageClass",
+        true,
+        Some(&default_storage_class::DefaultStorageClass),
+    ),
+    reg(
+        "StorageObjectInUseProtection",
+        true,
+        Some(&storage_object_in_use_protection::StorageObjectInUseProtection),
+    ),
+    reg(
+        "OwnerReferencesPermissionEnforcement",
+        false,
+        Some(&owner_references_permission_enforcement::OwnerReferencesPermissionEnforcement),
+    ),
+    reg(
+        "PersistentVolumeClaimResize",
+        true,
+        Some(&persistent_volume_claim_resize::PersistentVolumeClaimResize),
+    ),
+    reg("RuntimeClass", true, Some(&runtime_class::RuntimeClass)),
+    reg(
+        "CertificateApproval",
+        true,
+        Some(&certificate_approval::CertificateApproval),
+    ),
+    reg(
+        "CertificateSigning",
+        true,
+        Some(&certificate_signing::CertificateSigning),
+    ),
+    reg("ClusterTrustBundleAttest", true, None).versions(27, u32::MAX),
+    reg(
+        "CertificateSubjectRestriction",
+        true,
+        Some(&certificate_subject_restriction::CertificateSubjectRestriction),
+    ),
+    reg(
+        "DefaultIngressClass",
+        true,
+        Some(&default_ingress_class::DefaultIngressClass),
+    ),
+    reg(
+        "DenyServiceExternalIPs",
+        false,
+        Some(&deny_service_external_ips::DenyServiceExternalIPs),
+    ),
+    reg("PodTopologyLabels", true, None).versions(33, u32::MAX),
+    reg("MutatingAdmissionPolicy", true, None).versions(32, u32::MAX),
+    reg(
+        "MutatingAdmissionWebhook",
+        true,
+        Some(&mutating_admission_webhook::MutatingAdmissionWebhook),
+    ),
+    reg(
+        "ValidatingAdmissionPolicy",
+        true,
+        Some(&validating_admission_policy::ValidatingAdmissionPolicy),
+    )
+    .versions(26, u32::MAX),
+    reg(
+        "ValidatingAdmissionWebhook",
+        true,
+        Some(&validating_admission_webhook::ValidatingAdmissionWebhook),
+    ),
     reg("ResourceQuota", true, Some(&resource_quota::ResourceQuota)),
-    reg("AlwaysDeny", false, None),
+    reg("AlwaysDeny", false, Some(&always_deny::AlwaysDeny)),
 ];
 
 const fn reg(
@@ -145,6 +311,7 @@ const fn reg(
         name,
         default_on,
         plugin,
+        versions: (0, u32::MAX),
     }
 }
 
@@ -179,12 +346,16 @@ pub fn enabled(settings: &Settings) -> (Vec<&'static Registration>, ChainProblem
         .iter()
         .chain(settings.disable_admission_plugins.iter())
     {
-        if !REGISTRY.iter().any(|r| r.name == name) {
+        if !REGISTRY
+            .iter()
+            .any(|r| r.name == name && r.exists_in(settings.minor))
+        {
             unknown.push(name.clone());
         }
     }
     let chain = REGISTRY
         .iter()
+        .filter(|r| r.exists_in(settings.minor))
         .filter(|r| {
             let on = r.default_on
                 || settings
@@ -315,6 +486,7 @@ pub(crate) mod testutil {
             name: plugin.name(),
             default_on: true,
             plugin: Some(plugin),
+            versions: (0, u32::MAX),
         }));
         let user = c.settings.user.clone();
         let mut a = Attributes {

@@ -28,11 +28,13 @@ impl Plugin for NamespaceLifecycle {
         )
     }
 
-    fn validating(&self) -> bool {
+    /// Upstream implements `Admit`, so the check runs in the mutating pass, first in the chain:
+    /// a pod in a missing namespace is refused before ServiceAccount looks for its account.
+    fn mutating(&self) -> bool {
         true
     }
 
-    fn validate(&self, a: &Attributes, c: &ClusterView) -> Result<(), ApiError> {
+    fn admit(&self, a: &mut Attributes, c: &ClusterView) -> Result<(), ApiError> {
         // Deleting one of the immortal namespaces is refused.
         if a.operation == Operation::Delete && a.kind.kind == "Namespace" {
             if IMMORTAL.contains(&a.name.as_str()) {
@@ -104,7 +106,7 @@ mod tests {
     fn check(store: &Store, op: Operation, kind: &str, ns: &str, name: &str) -> Result<(), String> {
         let user = UserInfo::default();
         let settings = Settings::default();
-        let a = Attributes {
+        let mut a = Attributes {
             operation: op,
             kind: lookup(
                 if kind == "Pod" || kind == "Namespace" {
@@ -124,8 +126,8 @@ mod tests {
             warnings: vec![],
         };
         NamespaceLifecycle
-            .validate(
-                &a,
+            .admit(
+                &mut a,
                 &ClusterView {
                     store,
                     settings: &settings,

@@ -10,7 +10,6 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 
 use crate::apiserver::Cluster;
-use crate::controllers::name_suffix;
 use crate::object::Object;
 use crate::settings::UserInfo;
 use crate::store::ObjRef;
@@ -72,13 +71,13 @@ fn sync(c: &mut Cluster, rs: &ReplicaSet) -> bool {
     let mut changed = false;
     if have < desired {
         // Stop at the first failure, as the controller's slow-start batches do.
-        for i in 0..(desired - have) {
-            let Some(pod) = pod_from_template(rs, &format!("{uid}/{}/{i}", c.store.now)) else {
+        for _ in 0..(desired - have) {
+            let Some(pod) = pod_from_template(rs) else {
                 break;
             };
-            let pod_name = pod.metadata.name.clone().unwrap_or_default();
             match c.create_internal(Object::Pod(Box::new(pod)), &controller_user()) {
-                Ok(_) => {
+                Ok(created) => {
+                    let pod_name = created.name;
                     c.store.event(
                         "Normal",
                         "SuccessfulCreate",
@@ -166,13 +165,12 @@ fn sync(c: &mut Cluster, rs: &ReplicaSet) -> bool {
     changed
 }
 
-fn pod_from_template(rs: &ReplicaSet, seed: &str) -> Option<Pod> {
+fn pod_from_template(rs: &ReplicaSet) -> Option<Pod> {
     let template = rs.spec.as_ref()?.template.clone()?;
     let rs_name = rs.metadata.name.clone()?;
     let meta = template.metadata.unwrap_or_default();
     Some(Pod {
         metadata: ObjectMeta {
-            name: Some(format!("{rs_name}-{}", name_suffix(seed))),
             generate_name: Some(format!("{rs_name}-")),
             namespace: rs.metadata.namespace.clone(),
             labels: meta.labels,
