@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::admission::{self, Attributes, ClusterView, Operation, Phase, PluginStep, Registration};
+use crate::controllers;
 use crate::decode::{self, DecodeError};
 use crate::defaults;
 use crate::object::{KindInfo, Object};
@@ -91,22 +92,11 @@ impl Cluster {
                 self.store.insert_new(obj, None);
             }
         }
-        // The bootstrap RBAC policy the admin kubeconfig relies on
-        // (plugin/pkg/auth/authorizer/rbac/bootstrappolicy: cluster-admin bound to
-        // system:masters; kubeadm binds its kubeadm:cluster-admins group since 1.29).
+        // The bootstrap RBAC policy (auth/bootstrap.rs: cluster-admin bound to system:masters,
+        // admin/edit/view and their aggregated parts, discovery, basic-user, the controllers'
+        // roles); kubeadm binds its kubeadm:cluster-admins group to cluster-admin since 1.29.
         let rbac = "rbac.authorization.k8s.io/v1";
-        let mut policy = vec![
-            serde_json::json!({"apiVersion": rbac, "kind": "ClusterRole",
-                "metadata": {"name": "cluster-admin", "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"},
-                             "annotations": {"rbac.authorization.kubernetes.io/autoupdate": "true"}},
-                "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
-                          {"nonResourceURLs": ["*"], "verbs": ["*"]}]}),
-            serde_json::json!({"apiVersion": rbac, "kind": "ClusterRoleBinding",
-                "metadata": {"name": "cluster-admin", "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"},
-                             "annotations": {"rbac.authorization.kubernetes.io/autoupdate": "true"}},
-                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
-                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:masters"}]}),
-        ];
+        let mut policy = crate::auth::bootstrap::policy(self.settings.minor);
         if self.settings.minor >= 29 {
             policy.push(serde_json::json!({"apiVersion": rbac, "kind": "ClusterRoleBinding",
                 "metadata": {"name": "kubeadm:cluster-admins"},
@@ -152,23 +142,15 @@ impl Cluster {
         namespace: &str,
         name: &str,
     ) -> Result<(), ApiError> {
-        let req = crate::auth::Request {
-            verb: verb.to_string(),
-            api_group: info.group.to_string(),
-            resource: info.plural.to_string(),
-            subresource: String::new(),
-            namespace: namespace.to_string(),
-            name: name.to_string(),
-        };
-        match crate::auth::authorize(&self.store, &self.settings.user, &req) {
-            crate::auth::Decision::Allow => Ok(()),
-            crate::auth::Decision::Deny(reason) => Err(ApiError::forbidden(
-                &info.resource(),
-                name,
-                &crate::auth::forbidden_message(&self.settings.user, &req, &reason),
-                "RBAC",
-            )),
-        }
+        crate::auth::check(
+            &self.store,
+            &self.settings.user,
+            verb,
+            info,
+            "",
+            namespace,
+            name,
+        )
     }
 
     /// The part of every request after decoding: mutating admission, object validation, then
@@ -290,6 +272,7 @@ impl Cluster {
         match self.store.get(&key).map(|s| s.obj.clone()) {
             None => self
                 .authorize("create", info, &namespace, "")
+                .map(|()| self.auto_provision(info, &namespace))
                 .and_then(|()| self.create(manifest, info, &last_applied, origin))
                 .map_err(|error| ApplyError::Server {
                     error,
@@ -302,6 +285,40 @@ impl Cluster {
                     error,
                     when: When::Patching,
                 }),
+        }
+    }
+
+    /// NamespaceAutoProvision creates a missing namespace before the chain runs (upstream's
+    /// plugin creates it through a loopback client as `system:apiserver`).
+    fn auto_provision(&mut self, info: &'static KindInfo, namespace: &str) {
+        if namespace.is_empty() || !self.chain.iter().any(|r| r.name == "NamespaceAutoProvision") {
+            return;
+        }
+        let user = self.settings.user.clone();
+        let attrs = Attributes {
+            operation: Operation::Create,
+            kind: info,
+            namespace: namespace.to_string(),
+            name: String::new(),
+            subresource: String::new(),
+            object: None,
+            old_object: None,
+            user: &user,
+            warnings: Vec::new(),
+        };
+        let view = ClusterView {
+            store: &self.store,
+            settings: &self.settings,
+        };
+        let Some(ns) = admission::namespace_auto_provision::namespace_to_create(&attrs, &view) else {
+            return;
+        };
+        let loopback = UserInfo {
+            name: "system:apiserver".into(),
+            groups: vec!["system:masters".into(), "system:authenticated".into()],
+        };
+        if self.create_internal(Object::Namespace(Box::new(ns)), &loopback).is_ok() {
+            controllers::settle(self);
         }
     }
 

@@ -411,7 +411,12 @@ pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
                 last_file = None;
                 for (line, command) in commands {
                     invocation += 1;
-                    for mut r in steps::execute(&mut cluster, &file, line, &command) {
+                    cluster.take_warnings();
+                    let mut records = steps::execute(&mut cluster, &file, line, &command);
+                    if let Some(first) = records.first_mut() {
+                        first.warnings = cluster.take_warnings();
+                    }
+                    for mut r in records {
                         r.invocation = invocation;
                         results.push(r);
                     }
@@ -675,36 +680,49 @@ impl Run {
             if let Some(cmd) = group.first().and_then(|r| r.command.as_ref()) {
                 out.push_str(&format!("$ {cmd}\n"));
             }
+            // Warnings reach stderr as each response arrives, once per distinct text
+            // (kubectl's warning handler deduplicates); successes go to stdout as they happen;
+            // errors are printed together at the end (cmd/util/helpers.go). Several errors
+            // come as an aggregate, one per line, without `error: ` and with Invalid errors in
+            // their raw `Kind "name" is invalid: [..]` form.
+            let errors = group.iter().filter(|r| r.stream == Stream::Stderr).count();
+            let mut seen_warnings: Vec<&String> = Vec::new();
             for r in &group {
                 for w in &r.warnings {
-                    out.push_str(&format!("Warning: {w}\n"));
+                    if !seen_warnings.contains(&w) {
+                        seen_warnings.push(w);
+                        out.push_str(&format!("Warning: {w}\n"));
+                    }
+                }
+                if r.stream == Stream::Stdout {
+                    if let Some(m) = &r.message {
+                        push_line(&mut out, m);
+                    }
                 }
             }
-            // kubectl prints successes as they happen and the errors at the end; several
-            // errors come as an aggregate, one per line, without `error: ` and with Invalid
-            // errors in their raw `Kind "name" is invalid: [..]` form (cmd/util/helpers.go).
-            let errors = group.iter().filter(|r| r.stream == Stream::Stderr).count();
-            for stream in [Stream::Stdout, Stream::Stderr] {
-                for r in group.iter().filter(|r| r.stream == stream) {
-                    let text = if stream == Stream::Stderr && errors > 1 {
-                        r.aggregate_message.clone().or_else(|| {
-                            r.message
-                                .as_ref()
-                                .map(|m| m.strip_prefix("error: ").unwrap_or(m).to_string())
-                        })
-                    } else {
-                        r.message.clone()
-                    };
-                    if let Some(m) = text {
-                        out.push_str(&m);
-                        if !m.ends_with('\n') {
-                            out.push('\n');
-                        }
-                    }
+            for r in group.iter().filter(|r| r.stream == Stream::Stderr) {
+                let text = if errors > 1 {
+                    r.aggregate_message.clone().or_else(|| {
+                        r.message
+                            .as_ref()
+                            .map(|m| m.strip_prefix("error: ").unwrap_or(m).to_string())
+                    })
+                } else {
+                    r.message.clone()
+                };
+                if let Some(m) = text {
+                    push_line(&mut out, &m);
                 }
             }
         }
         out
+    }
+}
+
+fn push_line(out: &mut String, m: &str) {
+    out.push_str(m);
+    if !m.ends_with('\n') {
+        out.push('\n');
     }
 }
 

@@ -318,6 +318,14 @@ pub fn default_nodes(minor: u32) -> Vec<Node> {
     kind_cluster_nodes(&v, minor).unwrap_or_default()
 }
 
+/// What kind's kubelet reports for a node it registers, for Nodes a scenario declares without
+/// a status (capacity it does give is kept).
+pub fn kubelet_status(name: &str, index: usize, minor: u32) -> NodeStatus {
+    make_node(name, false, &BTreeMap::new(), index, minor)
+        .status
+        .unwrap_or_default()
+}
+
 /// A Node as kind's kubelet registers it: 4 CPUs, 8 GiB, 110 pods, Ready.
 fn make_node(
     name: &str,

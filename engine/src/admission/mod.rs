@@ -333,9 +333,12 @@ pub struct PluginStep {
     pub after: Option<serde_json::Value>,
 }
 
-/// Names of enabled plugins not simulated yet, and unknown names, for the settings message.
+/// Why kube-apiserver would refuse to start with these settings: unknown plugin names, and
+/// enabled plugins whose configuration is missing or invalid
+/// (`couldn't init admission plugin "X": ...`).
 pub struct ChainProblems {
     pub unknown: Vec<String>,
+    pub init_errors: Vec<String>,
 }
 
 /// The enabled chain for these settings, in upstream order.
@@ -353,7 +356,7 @@ pub fn enabled(settings: &Settings) -> (Vec<&'static Registration>, ChainProblem
             unknown.push(name.clone());
         }
     }
-    let chain = REGISTRY
+    let chain: Vec<&'static Registration> = REGISTRY
         .iter()
         .filter(|r| r.exists_in(settings.minor))
         .filter(|r| {
@@ -368,7 +371,20 @@ pub fn enabled(settings: &Settings) -> (Vec<&'static Registration>, ChainProblem
                 .any(|n| n == r.name)
         })
         .collect();
-    (chain, ChainProblems { unknown })
+    let on = |name: &str| chain.iter().any(|r: &&Registration| r.name == name);
+    let mut init_errors = Vec::new();
+    let checks: [(&str, fn(&Settings) -> Option<String>); 4] = [
+        ("SecurityContextDeny", security_context_deny::init_error),
+        ("EventRateLimit", event_rate_limit::init_error),
+        ("ImagePolicyWebhook", image_policy_webhook::init_error),
+        ("PodTolerationRestriction", pod_toleration_restriction::init_error),
+    ];
+    for (name, check) in checks {
+        if on(name) {
+            init_errors.extend(check(settings));
+        }
+    }
+    (chain, ChainProblems { unknown, init_errors })
 }
 
 /// The two passes of the chain.

@@ -6,9 +6,13 @@
 //! ResourceNameMatches, subject matching) in kubernetes/kubernetes, and
 //! `k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go` (the Forbidden message).
 
+pub mod bootstrap;
+
 use k8s_openapi::api::rbac::v1::{PolicyRule, Subject};
 
-use crate::object::Object;
+use crate::labels::go_quote;
+use crate::object::{KindInfo, Object};
+use crate::status::ApiError;
 use crate::settings::UserInfo;
 use crate::store::Store;
 
@@ -30,72 +34,159 @@ pub enum Decision {
     Deny(String),
 }
 
+/// A request for a path outside the API (`/healthz`, `/version`): `IsResourceRequest() == false`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NonResourceRequest {
+    pub verb: String,
+    pub path: String,
+}
+
+/// The group whose members bypass authorization (`authorizerfactory.NewPrivilegedGroups`, the
+/// first authorizer of kube-apiserver's union).
+pub const PRIVILEGED_GROUP: &str = "system:masters";
+
 /// Whether `user` may do `req`, by the RBAC objects in `store`.
 pub fn authorize(store: &Store, user: &UserInfo, req: &Request) -> Decision {
-    // Members of system:masters bypass authorization entirely (the "privileged group").
-    if user.groups.iter().any(|g| g == "system:masters") {
+    decide(store, user, &req.namespace, |r| rule_allows(r, req))
+}
+
+/// Whether `user` may do a non-resource request. Only ClusterRoleBindings can grant these: the
+/// request has no namespace.
+pub fn authorize_non_resource(store: &Store, user: &UserInfo, req: &NonResourceRequest) -> Decision {
+    decide(store, user, "", |r| {
+        verb_matches(r, &req.verb) && non_resource_url_matches(r, &req.path)
+    })
+}
+
+/// The union authorizer as kind configures it (`--authorization-mode=Node,RBAC` behind the
+/// privileged-group authorizer): RBAC visits the rules of every binding that applies to the
+/// user, ClusterRoleBindings first, and stops at the first rule that allows. A binding whose role
+/// does not exist contributes an error; a denial carries them as its reason,
+/// `RBAC: clusterrole.rbac.authorization.k8s.io "x" not found`.
+fn decide(
+    store: &Store,
+    user: &UserInfo,
+    namespace: &str,
+    mut allows: impl FnMut(&PolicyRule) -> bool,
+) -> Decision {
+    if user.groups.iter().any(|g| g == PRIVILEGED_GROUP) {
         return Decision::Allow;
     }
+    let mut errors: Vec<String> = Vec::new();
+    let mut outcome = None;
+    visit_rules(store, user, namespace, |rules| match rules {
+        Ok(rules) => {
+            if rules.iter().any(&mut allows) {
+                outcome = Some(Decision::Allow);
+                false
+            } else {
+                true
+            }
+        }
+        Err(e) => {
+            errors.push(e);
+            true
+        }
+    });
+    outcome.unwrap_or_else(|| {
+        if errors.is_empty() {
+            Decision::Deny(String::new())
+        } else {
+            Decision::Deny(format!("RBAC: {}", aggregate_errors(&errors)))
+        }
+    })
+}
+
+/// `DefaultRuleResolver.VisitRulesFor`: calls `visit` with the rules (or the lookup error) of
+/// each binding that applies to `user`: every ClusterRoleBinding, then the RoleBindings of
+/// `namespace`. `visit` returns false to stop.
+pub fn visit_rules(
+    store: &Store,
+    user: &UserInfo,
+    namespace: &str,
+    mut visit: impl FnMut(Result<Vec<PolicyRule>, String>) -> bool,
+) {
     for s in store.list("ClusterRoleBinding") {
         let Object::ClusterRoleBinding(b) = &s.obj else {
             continue;
         };
-        if !b
-            .subjects
-            .iter()
-            .flatten()
-            .any(|sub| subject_matches(sub, user, ""))
-        {
+        if !applies_to(b.subjects.as_deref(), user, "") {
             continue;
         }
-        if rules_of(store, &b.role_ref.kind, &b.role_ref.name, "")
-            .iter()
-            .any(|r| rule_allows(r, req))
-        {
-            return Decision::Allow;
+        if !visit(role_rules(store, &b.role_ref.kind, &b.role_ref.name, "")) {
+            return;
         }
     }
-    if !req.namespace.is_empty() {
-        for s in store.list_ns("RoleBinding", &req.namespace) {
-            let Object::RoleBinding(b) = &s.obj else {
-                continue;
-            };
-            if !b
-                .subjects
-                .iter()
-                .flatten()
-                .any(|sub| subject_matches(sub, user, &req.namespace))
-            {
-                continue;
-            }
-            if rules_of(store, &b.role_ref.kind, &b.role_ref.name, &req.namespace)
-                .iter()
-                .any(|r| rule_allows(r, req))
-            {
-                return Decision::Allow;
-            }
+    if namespace.is_empty() {
+        return;
+    }
+    for s in store.list_ns("RoleBinding", namespace) {
+        let Object::RoleBinding(b) = &s.obj else {
+            continue;
+        };
+        if !applies_to(b.subjects.as_deref(), user, namespace) {
+            continue;
+        }
+        if !visit(role_rules(store, &b.role_ref.kind, &b.role_ref.name, namespace)) {
+            return;
         }
     }
-    Decision::Deny(String::new())
 }
 
-/// The rules of a Role (in `namespace`) or ClusterRole.
-fn rules_of(store: &Store, kind: &str, name: &str, namespace: &str) -> Vec<PolicyRule> {
+/// `utilerrors.NewAggregate(errs).Error()`: one message plain, several deduplicated in brackets.
+fn aggregate_errors(errors: &[String]) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for e in errors {
+        if !seen.contains(&e.as_str()) {
+            seen.push(e);
+        }
+    }
+    match seen.as_slice() {
+        [one] => (*one).to_string(),
+        many => format!("[{}]", many.join(", ")),
+    }
+}
+
+fn applies_to(subjects: Option<&[Subject]>, user: &UserInfo, binding_namespace: &str) -> bool {
+    subjects
+        .unwrap_or(&[])
+        .iter()
+        .any(|sub| subject_matches(sub, user, binding_namespace))
+}
+
+/// `GetRoleReferenceRules`: the rules of a Role (in the binding's namespace) or ClusterRole, or
+/// the registry's NotFound message.
+fn role_rules(
+    store: &Store,
+    kind: &str,
+    name: &str,
+    namespace: &str,
+) -> Result<Vec<PolicyRule>, String> {
     match kind {
         "ClusterRole" => match store.get_obj("ClusterRole", "", name) {
-            Some(Object::ClusterRole(r)) => r.rules.clone().unwrap_or_default(),
-            _ => Vec::new(),
+            Some(Object::ClusterRole(r)) => Ok(r.rules.clone().unwrap_or_default()),
+            _ => Err(format!(
+                "clusterrole.rbac.authorization.k8s.io {} not found",
+                go_quote(name)
+            )),
         },
         "Role" => match store.get_obj("Role", namespace, name) {
-            Some(Object::Role(r)) => r.rules.clone().unwrap_or_default(),
-            _ => Vec::new(),
+            Some(Object::Role(r)) => Ok(r.rules.clone().unwrap_or_default()),
+            _ => Err(format!(
+                "role.rbac.authorization.k8s.io {} not found",
+                go_quote(name)
+            )),
         },
-        _ => Vec::new(),
+        other => Err(format!(
+            "unsupported role reference kind: {}",
+            go_quote(other)
+        )),
     }
 }
 
 /// `appliesToUser`: User by name, Group by membership, ServiceAccount by its user name
-/// `system:serviceaccount:<ns>:<name>` (namespace defaults to the binding's).
+/// `system:serviceaccount:<ns>:<name>` (namespace defaults to the binding's; none at all never
+/// matches).
 pub fn subject_matches(s: &Subject, user: &UserInfo, binding_namespace: &str) -> bool {
     match s.kind.as_str() {
         "User" => s.name == user.name,
@@ -106,15 +197,28 @@ pub fn subject_matches(s: &Subject, user: &UserInfo, binding_namespace: &str) ->
                 .as_deref()
                 .filter(|n| !n.is_empty())
                 .unwrap_or(binding_namespace);
-            user.name == format!("system:serviceaccount:{ns}:{}", s.name)
+            !ns.is_empty() && user.name == format!("system:serviceaccount:{ns}:{}", s.name)
         }
         _ => false,
     }
 }
 
+fn verb_matches(rule: &PolicyRule, verb: &str) -> bool {
+    rule.verbs.iter().any(|v| v == "*" || v == verb)
+}
+
+/// `NonResourceURLMatches`: `*`, the exact path, or a prefix ending in `*`.
+fn non_resource_url_matches(rule: &PolicyRule, path: &str) -> bool {
+    rule.non_resource_urls.iter().flatten().any(|u| {
+        u == "*"
+            || u == path
+            || u.strip_suffix('*')
+                .is_some_and(|prefix| path.starts_with(prefix.trim_end_matches('*')))
+    })
+}
+
 /// `RuleAllows` for resource requests.
 pub fn rule_allows(rule: &PolicyRule, req: &Request) -> bool {
-    let verb_ok = rule.verbs.iter().any(|v| v == "*" || *v == req.verb);
     let group_ok = rule
         .api_groups
         .iter()
@@ -132,11 +236,42 @@ pub fn rule_allows(rule: &PolicyRule, req: &Request) -> bool {
     });
     let names = rule.resource_names.as_deref().unwrap_or(&[]);
     let name_ok = names.is_empty() || names.contains(&req.name);
-    verb_ok && group_ok && resource_ok && name_ok
+    verb_matches(rule, &req.verb) && group_ok && resource_ok && name_ok
+}
+
+/// Authorizes a request on a served kind; a denial is `errors.NewForbidden` with the Forbidden
+/// message (`pods "web" is forbidden: User …`), decided by `RBAC`.
+pub fn check(
+    store: &Store,
+    user: &UserInfo,
+    verb: &str,
+    info: &KindInfo,
+    subresource: &str,
+    namespace: &str,
+    name: &str,
+) -> Result<(), ApiError> {
+    let req = Request {
+        verb: verb.to_string(),
+        api_group: info.group.to_string(),
+        resource: info.plural.to_string(),
+        subresource: subresource.to_string(),
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+    };
+    match authorize(store, user, &req) {
+        Decision::Allow => Ok(()),
+        Decision::Deny(reason) => Err(ApiError::forbidden(
+            &info.resource(),
+            name,
+            &forbidden_message(user, &req, &reason),
+            "RBAC",
+        )),
+    }
 }
 
 /// The Forbidden message: `User "alice" cannot create resource "pods" in API group "" in the
-/// namespace "dev"`.
+/// namespace "dev"`, then `: <reason>` when the authorizer gave one. Like `responsewriters`,
+/// `&`, `<` and `>` in the message (not in the reason) are HTML-escaped.
 pub fn forbidden_message(user: &UserInfo, req: &Request, reason: &str) -> String {
     let resource = if req.subresource.is_empty() {
         req.resource.clone()
@@ -144,19 +279,47 @@ pub fn forbidden_message(user: &UserInfo, req: &Request, reason: &str) -> String
         format!("{}/{}", req.resource, req.subresource)
     };
     let mut msg = format!(
-        "User {:?} cannot {} resource {:?} in API group {:?}",
-        user.name, req.verb, resource, req.api_group
+        "User {} cannot {} resource {} in API group {}",
+        go_quote(&user.name),
+        req.verb,
+        go_quote(&resource),
+        go_quote(&req.api_group)
     );
     if req.namespace.is_empty() {
         msg.push_str(" at the cluster scope");
     } else {
-        msg.push_str(&format!(" in the namespace {:?}", req.namespace));
+        msg.push_str(&format!(" in the namespace {}", go_quote(&req.namespace)));
     }
-    if !reason.is_empty() {
-        msg.push_str(": ");
-        msg.push_str(reason);
+    with_reason(sanitize(&msg), reason)
+}
+
+/// The Forbidden message of a non-resource request: `User "alice" cannot get path "/healthz"`.
+pub fn forbidden_message_non_resource(
+    user: &UserInfo,
+    req: &NonResourceRequest,
+    reason: &str,
+) -> String {
+    let msg = format!(
+        "User {} cannot {} path {}",
+        go_quote(&user.name),
+        req.verb,
+        go_quote(&req.path)
+    );
+    with_reason(sanitize(&msg), reason)
+}
+
+fn with_reason(msg: String, reason: &str) -> String {
+    if reason.is_empty() {
+        msg
+    } else {
+        format!("{msg}: {reason}")
     }
-    msg
+}
+
+fn sanitize(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]

@@ -9,8 +9,10 @@ mod deployment;
 mod garbage_collector;
 mod kubelet;
 mod namespace;
+mod node_lifecycle;
 mod replicaset;
 mod resource_quota;
+mod root_ca_cert_publisher;
 mod scheduling;
 mod serviceaccounts;
 
@@ -24,7 +26,9 @@ pub fn settle(cluster: &mut Cluster) {
     for _ in 0..MAX_ROUNDS {
         let mut changed = false;
         changed |= namespace::reconcile(cluster);
+        changed |= node_lifecycle::reconcile(cluster);
         changed |= serviceaccounts::reconcile(cluster);
+        changed |= root_ca_cert_publisher::reconcile(cluster);
         changed |= garbage_collector::reconcile(cluster);
         changed |= deployment::reconcile(cluster);
         changed |= replicaset::reconcile(cluster);

@@ -142,7 +142,7 @@ mod tests {
     }
 
     #[test]
-    fn status_follows_spec_and_starts_at_zero() {
+    fn status_follows_spec_and_counts_the_root_ca_configmap() {
         let c = setup(
             json!({"pods": 4, "requests.memory": "2Gi", "count/configmaps": "1k",
                              "count/widgets.example.com": "1"}),
@@ -154,7 +154,7 @@ mod tests {
                 "hard count/widgets.example.com=1",
                 "hard pods=4",
                 "hard requests.memory=2Gi",
-                "used count/configmaps=0",
+                "used count/configmaps=1",
                 "used pods=0",
                 "used requests.memory=0"
             ]
