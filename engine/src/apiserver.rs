@@ -108,6 +108,17 @@ impl Cluster {
                 self.store.insert_new(obj, None);
             }
         }
+        // kind's default StorageClass (kind's local-path-provisioner manifest): every kind
+        // cluster starts with it, so claims without a class get `standard`.
+        let v = serde_json::json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+            "metadata": {"name": "standard",
+                "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+            "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete",
+            "volumeBindingMode": "WaitForFirstConsumer"});
+        if let Ok(mut obj) = decode_value(v) {
+            defaults::apply(&mut obj);
+            self.store.insert_new(obj, None);
+        }
         // The API server's own PriorityClasses (pkg/apis/scheduling: SystemPriorityClasses).
         for (name, value, description) in [
             ("system-cluster-critical", 2_000_000_000, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."),
@@ -291,7 +302,12 @@ impl Cluster {
     /// NamespaceAutoProvision creates a missing namespace before the chain runs (upstream's
     /// plugin creates it through a loopback client as `system:apiserver`).
     fn auto_provision(&mut self, info: &'static KindInfo, namespace: &str) {
-        if namespace.is_empty() || !self.chain.iter().any(|r| r.name == "NamespaceAutoProvision") {
+        if namespace.is_empty()
+            || !self
+                .chain
+                .iter()
+                .any(|r| r.name == "NamespaceAutoProvision")
+        {
             return;
         }
         let user = self.settings.user.clone();
@@ -310,14 +326,18 @@ impl Cluster {
             store: &self.store,
             settings: &self.settings,
         };
-        let Some(ns) = admission::namespace_auto_provision::namespace_to_create(&attrs, &view) else {
+        let Some(ns) = admission::namespace_auto_provision::namespace_to_create(&attrs, &view)
+        else {
             return;
         };
         let loopback = UserInfo {
             name: "system:apiserver".into(),
             groups: vec!["system:masters".into(), "system:authenticated".into()],
         };
-        if self.create_internal(Object::Namespace(Box::new(ns)), &loopback).is_ok() {
+        if self
+            .create_internal(Object::Namespace(Box::new(ns)), &loopback)
+            .is_ok()
+        {
             controllers::settle(self);
         }
     }

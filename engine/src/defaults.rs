@@ -30,6 +30,7 @@ pub fn apply(obj: &mut Object) {
             if status.qos_class.is_none() {
                 status.qos_class = p.spec.as_ref().map(|s| qos_class(s).to_string());
             }
+            crate::scheduler::plugins::scheduling_gates::gated_condition(p);
         }
         Object::Namespace(ns) => {
             let name = ns.metadata.name.clone().unwrap_or_default();

@@ -116,6 +116,9 @@ pub fn pod_status(pod: &Pod) -> String {
         .and_then(|s| s.reason.clone())
         .or_else(|| status.and_then(|s| s.phase.clone()))
         .unwrap_or_else(|| "Pending".into());
+    if crate::scheduler::plugins::scheduling_gates::shows_gated(pod) {
+        reason = "SchedulingGated".into();
+    }
     let scheduled = pod
         .spec
         .as_ref()

@@ -6,13 +6,22 @@
 //! $ kubectl cordon kind-worker2
 //! $ kubectl scale deployment web --replicas=5
 //! $ kubectl delete pod web
+//! $ kubectl run web --image=nginx -n team --as alice
+//! $ kubectl auth can-i create pods -n team --as alice
 //! $ sleep 5m
 //! ```
 //!
 //! Supported: `delete`, `label`, `annotate`, `taint`, `cordon`, `uncordon`, `scale`, `get`
-//! (pods, nodes, events), and `sleep` to advance the simulated clock. Output lines and errors
-//! follow kubectl (`pkg/cmd/{delete,label,annotate,taint,drain,scale,get}` in
+//! (pods, nodes, events), `run`, `auth can-i` (and `--list`), and `sleep` to advance the
+//! simulated clock. Output lines and errors follow kubectl
+//! (`pkg/cmd/{delete,label,annotate,taint,drain,scale,get,run}` and `pkg/cmd/auth/cani.go` in
 //! kubernetes/kubectl; `drain.go` for cordon/uncordon).
+//!
+//! Every command takes kubectl's global `--as`, `--as-group` and `--as-uid`: the scenario's
+//! user must be allowed to impersonate (auth/impersonation.rs), and each request the command
+//! makes is then authorized as the impersonated user — including the GET kubectl makes before
+//! it labels, taints, cordons or scales an object, the LIST of `get` and of `-l`/`--all`, and
+//! the PATCH of a `scale` subresource.
 
 use std::collections::BTreeMap;
 
@@ -21,6 +30,7 @@ use crate::labels::Selector;
 use crate::object::{self, KindInfo, Object};
 use crate::printers;
 use crate::scenario::{Outcome, ResultRecord, Stream};
+use crate::settings::UserInfo;
 use crate::status::{ApiError, Reason};
 use crate::store::ObjRef;
 use crate::taints;
@@ -36,6 +46,19 @@ struct Args {
     replicas: Option<String>,
     selector: Option<String>,
     all: bool,
+    /// kubectl's global impersonation flags `--as`, `--as-group` (repeatable), `--as-uid`.
+    as_user: Option<String>,
+    as_groups: Vec<String>,
+    as_uid: Option<String>,
+    /// `auth can-i` flags.
+    list: bool,
+    quiet: bool,
+    no_headers: bool,
+    subresource: Option<String>,
+    /// `run` flags.
+    image: Option<String>,
+    labels: Option<String>,
+    restart: Option<String>,
 }
 
 /// Splits a command line like a shell: spaces separate words; single and double quotes group.
@@ -101,6 +124,23 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
             "-l" | "--selector" => a.selector = Some(value(w)?),
             s if s.starts_with("--selector=") => a.selector = Some(value("--selector")?),
             s if s.starts_with("-l") && s.len() > 2 => a.selector = Some(s[2..].to_string()),
+            "--as" => a.as_user = Some(value("--as")?),
+            s if s.starts_with("--as=") => a.as_user = Some(value("--as")?),
+            "--as-group" => a.as_groups.push(value("--as-group")?),
+            s if s.starts_with("--as-group=") => a.as_groups.push(value("--as-group")?),
+            "--as-uid" => a.as_uid = Some(value("--as-uid")?),
+            s if s.starts_with("--as-uid=") => a.as_uid = Some(value("--as-uid")?),
+            "--list" | "--list=true" => a.list = true,
+            "-q" | "--quiet" | "--quiet=true" => a.quiet = true,
+            "--no-headers" | "--no-headers=true" => a.no_headers = true,
+            "--subresource" => a.subresource = Some(value("--subresource")?),
+            s if s.starts_with("--subresource=") => a.subresource = Some(value("--subresource")?),
+            "--image" => a.image = Some(value("--image")?),
+            s if s.starts_with("--image=") => a.image = Some(value("--image")?),
+            "--labels" => a.labels = Some(value("--labels")?),
+            s if s.starts_with("--labels=") => a.labels = Some(value("--labels")?),
+            "--restart" => a.restart = Some(value("--restart")?),
+            s if s.starts_with("--restart=") => a.restart = Some(value("--restart")?),
             s if s.starts_with("--") => return Err(format!("error: unknown flag: {s}")),
             _ => a.words.push(w.clone()),
         }
@@ -157,7 +197,21 @@ pub fn execute(c: &mut Cluster, file: &str, line: u32, command: &str) -> Vec<Res
                 Ok(a) => a,
                 Err(e) => return fail(e, Outcome::Invalid),
             };
-            match kubectl(c, &args, &base) {
+            // The global --as flags: every request of the command is made as that user.
+            let requester = c.settings.user.clone();
+            match acting_user(c, &args) {
+                Ok(user) => c.settings.user = user,
+                Err((msg, outcome, by)) => {
+                    let mut r = fail(msg, outcome);
+                    if let Some(r) = r.first_mut() {
+                        r.decided_by = Some(by);
+                    }
+                    return r;
+                }
+            }
+            let result = kubectl(c, &args, &base);
+            c.settings.user = requester;
+            match result {
                 Ok(records) => records,
                 Err(e) => fail(e.0, e.1),
             }
@@ -263,9 +317,21 @@ fn kubectl(
         "cordon" | "uncordon" => cordon(c, rest, base, verb == "cordon"),
         "scale" => scale(c, args, rest, base),
         "get" => get(c, args, rest, base),
+        "run" => run(c, args, rest, base),
+        "auth" => match rest.first().map(String::as_str) {
+            Some("can-i") => can_i(c, args, &rest[1..], base),
+            Some(other) => Err((
+                format!("error: unknown command {other:?} for \"kubectl auth\" (kubefiddle runs auth can-i)"),
+                Outcome::Invalid,
+            )),
+            None => Err((
+                "error: a kubectl auth command is required (kubefiddle runs auth can-i)".into(),
+                Outcome::Invalid,
+            )),
+        },
         "" => Err(("error: a kubectl command is required".into(), Outcome::Invalid)),
         other => Err((
-            format!("error: unknown command {other:?} for \"kubectl\" (kubefiddle runs delete, label, annotate, taint, cordon, uncordon, scale and get)"),
+            format!("error: unknown command {other:?} for \"kubectl\" (kubefiddle runs delete, label, annotate, taint, cordon, uncordon, scale, get, run and auth can-i)"),
             Outcome::Invalid,
         )),
     }
@@ -285,6 +351,7 @@ fn names_matching(
             }
             None => None,
         };
+        allowed(c, "list", info, "", ns, "").map_err(server_error)?;
         let list: Box<dyn Iterator<Item = &crate::store::Stored>> = if info.namespaced {
             Box::new(c.store.list_ns(info.kind, ns))
         } else {
@@ -351,12 +418,24 @@ fn label(
     base: &ResultRecord,
     is_label: bool,
 ) -> Result<Vec<ResultRecord>, CmdError> {
-    // Resources first, then key=value / key- changes.
-    let split = rest
-        .iter()
-        .position(|w| w.contains('=') || (w.ends_with('-') && rest.len() > 1 && !w.contains('/')))
-        .unwrap_or(rest.len());
-    let (res_words, changes) = rest.split_at(split.max(1).min(rest.len()));
+    // Resources first, then key=value / key- changes (cmdutil.GetResourcesAndPairs).
+    let pair_type = if is_label { "label" } else { "annotation" };
+    let mut res_words: Vec<String> = Vec::new();
+    let mut changes: Vec<String> = Vec::new();
+    for w in rest {
+        let is_pair = (w.contains('=') && !w.starts_with('=')) || (w.ends_with('-') && w != "-");
+        if is_pair {
+            changes.push(w.clone());
+        } else if changes.is_empty() {
+            res_words.push(w.clone());
+        } else {
+            return Err((
+                format!("error: all resources must be specified before {pair_type} changes: {w}"),
+                Outcome::Invalid,
+            ));
+        }
+    }
+    let (res_words, changes) = (res_words.as_slice(), changes.as_slice());
     let (info, names) = targets(res_words)?;
     if changes.is_empty() {
         return Err((
@@ -389,6 +468,11 @@ fn label(
     let mut out = Vec::new();
     for name in names {
         let key = ObjRef::new(info.kind, &ns, &name);
+        // kubectl GETs the object before patching it.
+        if let Err(e) = allowed(c, "get", info, "", &ns, &name) {
+            out.push(error_record(base, info, &ns, &name, e));
+            continue;
+        }
         let Some(current) = c.store.get(&key).map(|s| s.obj.clone()) else {
             let (msg, outcome) = server_error(ApiError::not_found(&info.resource(), &name));
             let mut r = record(base, info, &ns, &name, outcome, msg);
@@ -536,6 +620,10 @@ fn taint(
     let mut out = Vec::new();
     for name in names {
         let key = ObjRef::new("Node", "", &name);
+        if let Err(e) = allowed(c, "get", info, "", "", &name) {
+            out.push(error_record(base, info, "", &name, e));
+            continue;
+        }
         let Some(node) = c.store.get(&key).and_then(|s| s.obj.as_node()).cloned() else {
             let (msg, outcome) = server_error(ApiError::not_found("nodes", &name));
             let mut r = record(base, info, "", &name, outcome, msg);
@@ -614,6 +702,10 @@ fn cordon(
             .or_else(|| name.strip_prefix("nodes/"))
             .unwrap_or(name);
         let key = ObjRef::new("Node", "", name);
+        if let Err(e) = allowed(c, "get", info, "", "", name) {
+            out.push(error_record(base, info, "", name, e));
+            continue;
+        }
         let Some(node) = c.store.get(&key).and_then(|s| s.obj.as_node()).cloned() else {
             let (msg, outcome) = server_error(ApiError::not_found("nodes", name));
             let mut r = record(base, info, "", name, outcome, msg);
@@ -687,6 +779,13 @@ fn scale(
     let mut out = Vec::new();
     for name in names {
         let key = ObjRef::new(info.kind, &ns, &name);
+        // kubectl GETs the object, then PATCHes its scale subresource.
+        if let Err(e) = allowed(c, "get", info, "", &ns, &name)
+            .and_then(|()| allowed(c, "patch", info, "scale", &ns, &name))
+        {
+            out.push(error_record(base, info, &ns, &name, e));
+            continue;
+        }
         let result = c.patch(&key, |o| match o {
             Object::Deployment(d) => {
                 if let Some(s) = d.spec.as_mut() {
@@ -738,6 +837,14 @@ fn get(
         ));
     };
     let info = object::resolve_resource(res).ok_or_else(|| no_resource(res))?;
+    let list_ns = if info.namespaced && !args.all_namespaces {
+        args.namespace.clone().unwrap_or_else(|| "default".into())
+    } else {
+        String::new()
+    };
+    if let Err(e) = allowed(c, "list", info, "", &list_ns, "") {
+        return Ok(vec![error_record(base, info, &list_ns, "", e)]);
+    }
     let text = match info.kind {
         "Pod" if args.all_namespaces || args.output.as_deref() == Some("wide") => {
             printers::pods_wide(&c.store)
@@ -755,6 +862,476 @@ fn get(
     let mut r = base.clone();
     r.kind = info.kind.to_string();
     r.message = Some(text.trim_end().to_string());
+    Ok(vec![r])
+}
+
+/// The user a command's requests are made as: the scenario's user, or the one `--as` /
+/// `--as-group` / `--as-uid` impersonate (the scenario's user must be allowed to). Errors are
+/// kubectl's line, its outcome and who decided.
+fn acting_user(c: &Cluster, args: &Args) -> Result<UserInfo, (String, Outcome, String)> {
+    let requester = c.settings.user.clone();
+    let user = args.as_user.as_deref().filter(|u| !u.is_empty());
+    let Some(user) = user else {
+        if !args.as_groups.is_empty() || args.as_uid.as_deref().is_some_and(|u| !u.is_empty()) {
+            // client-go's kubeconfig validation (clientcmd validateAuthInfo) for kind's user.
+            return Err((
+                "error: invalid configuration: requesting uid, groups or user-extra for kind-kind without impersonating a user".into(),
+                Outcome::Invalid,
+                "kubectl".into(),
+            ));
+        }
+        return Ok(requester);
+    };
+    crate::auth::impersonation::impersonate(
+        &c.store,
+        &requester,
+        user,
+        &args.as_groups,
+        args.as_uid.as_deref().filter(|u| !u.is_empty()),
+    )
+    .map_err(|e| {
+        let (msg, outcome) = server_error(e);
+        (msg, outcome, "impersonation".into())
+    })
+}
+
+/// Authorizes one request kubectl makes as the command's user.
+fn allowed(
+    c: &Cluster,
+    verb: &str,
+    info: &KindInfo,
+    subresource: &str,
+    ns: &str,
+    name: &str,
+) -> Result<(), ApiError> {
+    crate::auth::check(
+        &c.store,
+        &c.settings.user,
+        verb,
+        info,
+        subresource,
+        ns,
+        name,
+    )
+}
+
+fn error_record(
+    base: &ResultRecord,
+    info: &KindInfo,
+    ns: &str,
+    name: &str,
+    e: ApiError,
+) -> ResultRecord {
+    let by = e.source.clone();
+    let (msg, outcome) = server_error(e);
+    let mut r = record(base, info, ns, name, outcome, msg);
+    r.stream = Stream::Stderr;
+    r.decided_by = Some(by);
+    r
+}
+
+/// `kubectl run NAME --image=IMAGE [--labels=k=v,…] [--restart=Always|OnFailure|Never]`: creates
+/// the pod kubectl's `run-pod/v1` generator builds (label `run=NAME`, one container named NAME,
+/// `dnsPolicy: ClusterFirst`), with a POST, so a refusal reads `pods is forbidden: User … cannot
+/// create resource "pods"`. Follows kubectl `pkg/cmd/run/run.go` and
+/// `pkg/generate/versioned/run.go`.
+fn run(
+    c: &mut Cluster,
+    args: &Args,
+    rest: &[String],
+    base: &ResultRecord,
+) -> Result<Vec<ResultRecord>, CmdError> {
+    let Some(image) = args.image.clone() else {
+        return Err((
+            "error: required flag(s) \"image\" not set".into(),
+            Outcome::Invalid,
+        ));
+    };
+    let usage = |m: String| {
+        (
+            format!("error: {m}\nSee 'kubectl run -h' for help and examples"),
+            Outcome::Invalid,
+        )
+    };
+    let Some(name) = rest.first().cloned() else {
+        return Err(usage("NAME is required for run".into()));
+    };
+    if image.is_empty() {
+        return Err(("error: --image is required".into(), Outcome::Invalid));
+    }
+    let restart = match args.restart.as_deref().unwrap_or("Always") {
+        "" | "Always" => "Always",
+        "OnFailure" => "OnFailure",
+        "Never" => "Never",
+        other => return Err(usage(format!("invalid restart policy: {other}"))),
+    };
+    let mut labels = serde_json::Map::new();
+    match args.labels.as_deref().or(args.selector.as_deref()) {
+        None | Some("") => {
+            labels.insert("run".into(), serde_json::Value::String(name.clone()));
+        }
+        Some(spec) => {
+            for pair in spec.split(',') {
+                let Some((k, v)) = pair.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+                    return Err((
+                        format!("error: invalid label spec: {pair}"),
+                        Outcome::Invalid,
+                    ));
+                };
+                labels.insert(k.to_string(), serde_json::Value::String(v.to_string()));
+            }
+        }
+    }
+    let info = object::resolve_resource("pods").ok_or_else(|| no_resource("pods"))?;
+    let ns = namespace_for(info, args);
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": labels},
+        "spec": {"containers": [{"name": name, "image": image, "resources": {}}],
+                 "dnsPolicy": "ClusterFirst", "restartPolicy": restart}});
+    if let Err(e) = allowed(c, "create", info, "", &ns, "") {
+        return Ok(vec![error_record(base, info, &ns, &name, e)]);
+    }
+    let obj = match crate::apiserver::decode_value(pod) {
+        Ok(o) => o,
+        Err(e) => {
+            return Err((
+                format!("error: {}", e.server_message().unwrap_or_default()),
+                Outcome::Invalid,
+            ))
+        }
+    };
+    let user = c.settings.user.clone();
+    let created = c.create_internal(obj, &user);
+    let r = match created {
+        Ok(_) => record(
+            base,
+            info,
+            &ns,
+            &name,
+            Outcome::Created,
+            format!("pod/{name} created"),
+        ),
+        Err(e) => error_record(base, info, &ns, &name, e),
+    };
+    Ok(vec![r])
+}
+
+/// Whether `user` may create the review `resource` (`selfsubjectaccessreviews`,
+/// `selfsubjectrulesreviews`); the Forbidden error otherwise.
+fn review_allowed(c: &Cluster, user: &UserInfo, resource: &str) -> Result<(), ApiError> {
+    let req = crate::auth::Request {
+        verb: "create".into(),
+        api_group: "authorization.k8s.io".into(),
+        resource: resource.into(),
+        ..crate::auth::Request::default()
+    };
+    match crate::auth::authorize(&c.store, user, &req) {
+        crate::auth::Decision::Allow => Ok(()),
+        crate::auth::Decision::Deny(reason) => Err(ApiError::forbidden(
+            &format!("{resource}.authorization.k8s.io"),
+            "",
+            &crate::auth::forbidden_message(user, &req, &reason),
+            "RBAC",
+        )),
+    }
+}
+
+/// Verbs `kubectl auth can-i` knows for resources, by kubectl version (`approve` from 1.31;
+/// `sign`, `escalate`, `attest` from 1.32).
+fn known_resource_verb(verb: &str, minor: u32) -> bool {
+    const BASE: &[&str] = &[
+        "get",
+        "list",
+        "watch",
+        "create",
+        "update",
+        "patch",
+        "delete",
+        "deletecollection",
+        "use",
+        "bind",
+        "impersonate",
+        "*",
+    ];
+    BASE.contains(&verb)
+        || (minor >= 31 && verb == "approve")
+        || (minor >= 32 && matches!(verb, "sign" | "escalate" | "attest"))
+}
+
+const NON_RESOURCE_VERBS: &[&str] = &[
+    "get", "put", "post", "head", "options", "delete", "patch", "*",
+];
+
+/// Resources a real cluster serves that kubefiddle does not simulate, for `can-i` to resolve
+/// as kubectl's RESTMapper would: (resource, short names, group, namespaced, first minor served
+/// by default).
+const OTHER_RESOURCES: &[(&str, &[&str], &str, bool, u32)] = &[
+    ("bindings", &[], "", true, 0),
+    ("componentstatuses", &["cs"], "", false, 0),
+    ("podtemplates", &[], "", true, 0),
+    ("replicationcontrollers", &["rc"], "", true, 0),
+    (
+        "customresourcedefinitions",
+        &["crd", "crds"],
+        "apiextensions.k8s.io",
+        false,
+        0,
+    ),
+    ("apiservices", &[], "apiregistration.k8s.io", false, 0),
+    ("controllerrevisions", &[], "apps", true, 0),
+    // authentication.k8s.io/v1beta1 SelfSubjectReview: on by default from 1.27.
+    (
+        "selfsubjectreviews",
+        &[],
+        "authentication.k8s.io",
+        false,
+        27,
+    ),
+    ("tokenreviews", &[], "authentication.k8s.io", false, 0),
+    (
+        "localsubjectaccessreviews",
+        &[],
+        "authorization.k8s.io",
+        true,
+        0,
+    ),
+    (
+        "selfsubjectaccessreviews",
+        &[],
+        "authorization.k8s.io",
+        false,
+        0,
+    ),
+    (
+        "selfsubjectrulesreviews",
+        &[],
+        "authorization.k8s.io",
+        false,
+        0,
+    ),
+    (
+        "subjectaccessreviews",
+        &[],
+        "authorization.k8s.io",
+        false,
+        0,
+    ),
+    ("horizontalpodautoscalers", &["hpa"], "autoscaling", true, 0),
+    ("leases", &[], "coordination.k8s.io", true, 0),
+    ("endpointslices", &[], "discovery.k8s.io", true, 0),
+    ("flowschemas", &[], "flowcontrol.apiserver.k8s.io", false, 0),
+    (
+        "prioritylevelconfigurations",
+        &[],
+        "flowcontrol.apiserver.k8s.io",
+        false,
+        0,
+    ),
+    ("csidrivers", &[], "storage.k8s.io", false, 0),
+    ("csinodes", &[], "storage.k8s.io", false, 0),
+    ("csistoragecapacities", &[], "storage.k8s.io", true, 0),
+    ("volumeattachments", &[], "storage.k8s.io", false, 0),
+];
+
+/// kubectl's `resourceFor` for `can-i`: (group, resource, namespaced) of a known resource; an
+/// unknown one is used as typed, in the core group, after a warning.
+fn can_i_resource(
+    arg: &str,
+    minor: u32,
+    warnings: &mut Vec<String>,
+    nl: &str,
+) -> (String, String, Option<bool>) {
+    if arg == "*" {
+        return (String::new(), "*".into(), Some(true));
+    }
+    let lower = arg.to_ascii_lowercase();
+    if let Some(info) = object::resolve_resource(&lower).filter(|i| object::served_in(i, minor)) {
+        return (
+            info.group.to_string(),
+            info.plural.to_string(),
+            Some(info.namespaced),
+        );
+    }
+    let (name, group) = match lower.split_once('.') {
+        Some((n, g)) => (n.to_string(), Some(g.to_string())),
+        None => (lower.clone(), None),
+    };
+    if let Some((plural, _, g, namespaced, _)) =
+        OTHER_RESOURCES.iter().find(|(plural, short, g, _, from)| {
+            minor >= *from
+                && group.as_deref().is_none_or(|want| want == *g)
+                && (*plural == name
+                    || plural.strip_suffix('s') == Some(name.as_str())
+                    || short.contains(&name.as_str()))
+        })
+    {
+        return (g.to_string(), plural.to_string(), Some(*namespaced));
+    }
+    if !matches!(lower.as_str(), "users" | "groups") {
+        match &group {
+            None => warnings.push(format!(
+                "the server doesn't have a resource type '{name}'{nl}"
+            )),
+            Some(g) => warnings.push(format!(
+                "the server doesn't have a resource type '{name}' in group '{g}'{nl}"
+            )),
+        }
+    }
+    (String::new(), arg.to_string(), None)
+}
+
+/// `kubectl auth can-i VERB TYPE[/NAME] | NONRESOURCEURL` and `--list`: a SelfSubjectAccessReview
+/// (SelfSubjectRulesReview) made as the command's user. Prints `yes`, or `no` (with ` - reason`
+/// when the review has one) and fails with exit status 1. Follows kubectl
+/// `pkg/cmd/auth/cani.go`; the warnings are printed by cli-runtime's WarningPrinter, which
+/// (from 1.25) adds a newline to messages that already end with one.
+fn can_i(
+    c: &mut Cluster,
+    args: &Args,
+    rest: &[String],
+    base: &ResultRecord,
+) -> Result<Vec<ResultRecord>, CmdError> {
+    let minor = c.settings.minor;
+    let nl = if minor >= 25 { "\n" } else { "" };
+    let ns = if args.all_namespaces {
+        String::new()
+    } else {
+        args.namespace.clone().unwrap_or_else(|| "default".into())
+    };
+    let user = c.settings.user.clone();
+    let mut r = base.clone();
+    r.namespace = (!ns.is_empty()).then(|| ns.clone());
+    // Creating the review is itself authorized (system:basic-user grants it).
+    let review_allowed = |c: &Cluster, resource: &str| review_allowed(c, &user, resource);
+    let server_failure = |mut r: ResultRecord, e: ApiError| {
+        let by = e.source.clone();
+        let (msg, outcome) = server_error(e);
+        r.outcome = outcome;
+        r.message = Some(msg);
+        r.stream = Stream::Stderr;
+        r.decided_by = Some(by);
+        vec![r]
+    };
+    if args.list {
+        if !rest.is_empty() {
+            return Err((
+                "error: list option must be specified with no arguments".into(),
+                Outcome::Invalid,
+            ));
+        }
+        if args.quiet || args.all_namespaces || args.subresource.is_some() {
+            return Err(("error: list option can't be specified with neither quiet, all-namespaces nor subresource options".into(), Outcome::Invalid));
+        }
+        if let Err(e) = review_allowed(c, "selfsubjectrulesreviews") {
+            return Ok(server_failure(r, e));
+        }
+        let review = crate::auth::review::rules_review(&c.store, &user, &ns);
+        let rows = crate::auth::review::access_rows(&review.rules);
+        let header = ["Resources", "Non-Resource URLs", "Resource Names", "Verbs"];
+        let text = if args.no_headers {
+            let t = printers::table(&["", "", "", ""], &rows);
+            t.split_once('\n')
+                .map(|(_, rest)| rest.to_string())
+                .unwrap_or_default()
+        } else {
+            printers::table(&header, &rows)
+        };
+        r.message = Some(text.trim_end().to_string());
+        return Ok(vec![r]);
+    }
+    let [verb, target] = rest else {
+        let msg = if minor >= 26 {
+            "error: you must specify two arguments: verb resource or verb resource/resourceName.\nSee 'kubectl auth can-i -h' for help and examples."
+        } else {
+            "error: you must specify two or three arguments: verb, resource, and optional resourceName"
+        };
+        return Err((msg.into(), Outcome::Invalid));
+    };
+    let mut warnings: Vec<String> = Vec::new();
+    let decision;
+    if target.starts_with('/') {
+        if args.subresource.is_some() {
+            return Err((
+                "error: --subresource can not be used with NonResourceURL".into(),
+                Outcome::Invalid,
+            ));
+        }
+        if !NON_RESOURCE_VERBS.contains(&verb.as_str()) {
+            warnings.push(format!("verb '{verb}' is not a known verb{nl}"));
+        }
+        if args.no_headers {
+            return Err((
+                "error: --no-headers cannot be set without --list specified".into(),
+                Outcome::Invalid,
+            ));
+        }
+        if let Err(e) = review_allowed(c, "selfsubjectaccessreviews") {
+            // kubectl's warnings reach stderr before the response.
+            c.warnings.extend(warnings);
+            return Ok(server_failure(r, e));
+        }
+        // A path has no namespace.
+        r.namespace = None;
+        let req = crate::auth::NonResourceRequest {
+            verb: verb.clone(),
+            path: target.clone(),
+        };
+        decision = crate::auth::authorize_non_resource(&c.store, &user, &req);
+    } else {
+        let (resource_arg, name) = match target.split_once('/') {
+            Some((res, name)) => (res, name),
+            None => (target.as_str(), ""),
+        };
+        let (group, resource, namespaced) = can_i_resource(resource_arg, minor, &mut warnings, nl);
+        if !args.all_namespaces {
+            if namespaced == Some(false) {
+                warnings.push(if group.is_empty() {
+                    format!("resource '{resource}' is not namespace scoped{nl}")
+                } else {
+                    format!("resource '{resource}' is not namespace scoped in group '{group}'{nl}")
+                });
+            }
+            if !known_resource_verb(verb, minor) {
+                warnings.push(format!("verb '{verb}' is not a known verb{nl}"));
+            }
+        }
+        if args.no_headers {
+            return Err((
+                "error: --no-headers cannot be set without --list specified".into(),
+                Outcome::Invalid,
+            ));
+        }
+        if let Err(e) = review_allowed(c, "selfsubjectaccessreviews") {
+            // kubectl's warnings reach stderr before the response.
+            c.warnings.extend(warnings);
+            return Ok(server_failure(r, e));
+        }
+        let req = crate::auth::Request {
+            verb: verb.clone(),
+            api_group: group,
+            resource,
+            subresource: args.subresource.clone().unwrap_or_default(),
+            namespace: ns.clone(),
+            name: name.to_string(),
+        };
+        decision = crate::auth::authorize(&c.store, &user, &req);
+    }
+    c.warnings.extend(warnings);
+    match decision {
+        crate::auth::Decision::Allow => {
+            r.message = (!args.quiet).then(|| "yes".to_string());
+        }
+        crate::auth::Decision::Deny(reason) => {
+            r.outcome = Outcome::Rejected;
+            r.decided_by = Some("RBAC".into());
+            let mut text = "no".to_string();
+            if !reason.is_empty() {
+                text.push_str(" - ");
+                text.push_str(&reason);
+            }
+            r.message = (!args.quiet).then_some(text);
+        }
+    }
     Ok(vec![r])
 }
 
@@ -778,5 +1355,183 @@ mod tests {
         assert_eq!(parse_duration("2h"), Some(7200));
         assert_eq!(parse_duration("x"), None);
         assert_eq!(parse_duration("-3s"), None);
+    }
+
+    /// Runs `commands` (one step each) after `setup` on a fresh cluster of 1.`minor`; returns the
+    /// terminal output of the steps only.
+    fn terminal(minor: u32, setup: &str, commands: &[&str]) -> String {
+        let mut text = format!(
+            "apiVersion: kubefiddle.dev/v1alpha1\nkind: Settings\nkubernetesVersion: \"1.{minor}\"\n---\n{setup}\n---\n"
+        );
+        for c in commands {
+            text.push_str(&format!("$ {c}\n"));
+        }
+        let run = crate::scenario::run(&[crate::scenario::Input::new("t.yaml", text)]);
+        let out = run.kubectl_output();
+        let start = out.find("$ ").unwrap_or(0);
+        out[start..].to_string()
+    }
+
+    const VIEWER: &str = "apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: v, namespace: default}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: vic}]";
+
+    #[test]
+    fn can_i_answers_table() {
+        #[rustfmt::skip]
+        let cases: &[(&str, &str)] = &[
+            ("kubectl auth can-i list pods --as vic", "yes\n"),
+            ("kubectl auth can-i list pods -n kube-system --as vic", "no\n"),
+            ("kubectl auth can-i get pods/web --as vic", "yes\n"),
+            ("kubectl auth can-i get po --subresource=log --as vic", "yes\n"),
+            ("kubectl auth can-i create pods --as vic", "no\n"),
+            ("kubectl auth can-i get /readyz --as vic", "yes\n"),
+            ("kubectl auth can-i get /logs/ --as vic", "no\n"),
+            ("kubectl auth can-i -q create pods --as vic", ""),
+            ("kubectl auth can-i create pods", "yes\n"),
+            ("kubectl auth can-i get users --as vic", "no\n"),
+            ("kubectl auth can-i list nodes -A --as vic", "no\n"),
+            ("kubectl auth can-i list nodes --as vic", "Warning: resource 'nodes' is not namespace scoped\n\nno\n"),
+            ("kubectl auth can-i approve certificatesigningrequests.certificates.k8s.io -A --as vic", "no\n"),
+            ("kubectl auth can-i approve pods --as vic", "no\n"),
+            ("kubectl auth can-i get /healthz --subresource=x", "error: --subresource can not be used with NonResourceURL\n"),
+        ];
+        for (command, want) in cases {
+            let out = terminal(34, VIEWER, &[command]);
+            assert_eq!(out, format!("$ {command}\n{want}"), "{command}");
+        }
+    }
+
+    #[test]
+    fn can_i_follows_kubectls_version() {
+        let unknown_verb = "kubectl auth can-i approve pods --as vic";
+        assert_eq!(
+            terminal(30, VIEWER, &[unknown_verb]),
+            format!("$ {unknown_verb}\nWarning: verb 'approve' is not a known verb\n\nno\n")
+        );
+        assert_eq!(
+            terminal(31, VIEWER, &[unknown_verb]),
+            format!("$ {unknown_verb}\nno\n")
+        );
+        let sign = "kubectl auth can-i sign pods --as vic";
+        assert!(terminal(31, VIEWER, &[sign]).contains("Warning: verb 'sign'"));
+        assert!(!terminal(32, VIEWER, &[sign]).contains("Warning"));
+        // 1.24's kubectl printed its warnings itself, without the WarningPrinter's extra line.
+        let nodes = "kubectl auth can-i list nodes --as vic";
+        assert_eq!(
+            terminal(24, VIEWER, &[nodes]),
+            format!("$ {nodes}\nWarning: resource 'nodes' is not namespace scoped\nno\n")
+        );
+        let three = "kubectl auth can-i get pods web";
+        assert_eq!(
+            terminal(25, VIEWER, &[three]),
+            format!("$ {three}\nerror: you must specify two or three arguments: verb, resource, and optional resourceName\n")
+        );
+        assert!(terminal(26, VIEWER, &[three]).contains("you must specify two arguments"));
+        // selfsubjectreviews: served, and granted to everyone, from 1.27.
+        let review =
+            "kubectl auth can-i create selfsubjectreviews.authentication.k8s.io -A --as vic";
+        assert_eq!(
+            terminal(26, VIEWER, &[review]),
+            format!("$ {review}\nWarning: the server doesn't have a resource type 'selfsubjectreviews' in group 'authentication.k8s.io'\n\nno\n")
+        );
+        assert_eq!(
+            terminal(27, VIEWER, &[review]),
+            format!("$ {review}\nyes\n")
+        );
+    }
+
+    #[test]
+    fn can_i_list_prints_kubectls_table() {
+        let out = terminal(
+            34,
+            VIEWER,
+            &["kubectl auth can-i --list --no-headers --as nobody"],
+        );
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[1],
+            // Without the header, the columns are as wide as their widest cell (plus 3).
+            "selfsubjectreviews.authentication.k8s.io        []             []    [create]"
+        );
+        assert_eq!(lines.len(), 1 + 3 + 16);
+        assert!(lines.iter().all(|l| !l.starts_with("Resources")));
+        let with_header = terminal(34, VIEWER, &["kubectl auth can-i --list --as vic"]);
+        assert!(with_header.contains(
+            "\nResources                                       Non-Resource URLs   Resource Names   Verbs\n"
+        ));
+        assert!(with_header.contains("\npods                                            []                  []               [get list watch]\n"));
+    }
+
+    #[test]
+    fn impersonation_needs_permission_and_restores_the_user() {
+        let setup = "apiVersion: kubefiddle.dev/v1alpha1\nkind: Settings\nuser: vic";
+        let text = format!(
+            "{setup}\n---\n$ kubectl get pods --as root\n$ kubectl auth can-i get pods --as-uid 42\n$ kubectl auth can-i create pods\n"
+        );
+        let run = crate::scenario::run(&[crate::scenario::Input::new("t.yaml", text)]);
+        assert_eq!(
+            run.kubectl_output(),
+            "$ kubectl get pods --as root\nError from server (Forbidden): users \"root\" is forbidden: User \"vic\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope\n\
+             $ kubectl auth can-i get pods --as-uid 42\nerror: invalid configuration: requesting uid, groups or user-extra for kind-kind without impersonating a user\n\
+             $ kubectl auth can-i create pods\nno\n"
+        );
+        // The admin may impersonate; the next command is the admin's again.
+        let out = terminal(
+            34,
+            VIEWER,
+            &[
+                "kubectl run a --image=nginx --as vic",
+                "kubectl run a --image=nginx",
+            ],
+        );
+        assert_eq!(
+            out,
+            "$ kubectl run a --image=nginx --as vic\nError from server (Forbidden): pods is forbidden: User \"vic\" cannot create resource \"pods\" in API group \"\" in the namespace \"default\"\n$ kubectl run a --image=nginx\npod/a created\n"
+        );
+    }
+
+    #[test]
+    fn run_builds_kubectls_pod() {
+        let text = "$ kubectl run web --image=nginx:1.27 --labels=app=web,tier=front --restart=Never -n default\n";
+        let run = crate::scenario::run(&[crate::scenario::Input::new("t.yaml", text)]);
+        let pod = run
+            .cluster
+            .store
+            .get_obj("Pod", "default", "web")
+            .and_then(|o| o.as_pod())
+            .cloned()
+            .expect("the pod");
+        let labels = pod.metadata.labels.unwrap_or_default();
+        assert_eq!(labels.get("app").map(String::as_str), Some("web"));
+        assert_eq!(labels.get("run"), None);
+        let spec = pod.spec.unwrap_or_default();
+        assert_eq!(spec.restart_policy.as_deref(), Some("Never"));
+        assert_eq!(spec.dns_policy.as_deref(), Some("ClusterFirst"));
+        assert_eq!(spec.containers[0].name, "web");
+        assert_eq!(spec.containers[0].image.as_deref(), Some("nginx:1.27"));
+        assert!(!pod
+            .metadata
+            .annotations
+            .unwrap_or_default()
+            .contains_key(crate::apiserver::LAST_APPLIED));
+    }
+
+    #[test]
+    fn label_pairs_follow_get_resources_and_pairs() {
+        let out = terminal(
+            34,
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: x, labels: {example.com/team: a}}",
+            &[
+                "kubectl label namespace x example.com/team-",
+                "kubectl label namespace a=b x",
+            ],
+        );
+        assert_eq!(
+            out,
+            "$ kubectl label namespace x example.com/team-\nnamespace/x unlabeled\n$ kubectl label namespace a=b x\nerror: all resources must be specified before label changes: x\n"
+        );
     }
 }

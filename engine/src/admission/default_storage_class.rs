@@ -188,7 +188,8 @@ mod tests {
             let err = run(
                 &DefaultStorageClass,
                 Request::create(claim(json!({})))
-                    .with(&[class("a", "true"), class("b", "true")])
+                    // `standard` replaces the cluster's own default class, kind's `standard`.
+                    .with(&[class("standard", "true"), class("b", "true")])
                     .minor(minor),
             )
             .unwrap_err();

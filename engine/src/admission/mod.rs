@@ -373,18 +373,28 @@ pub fn enabled(settings: &Settings) -> (Vec<&'static Registration>, ChainProblem
         .collect();
     let on = |name: &str| chain.iter().any(|r: &&Registration| r.name == name);
     let mut init_errors = Vec::new();
-    let checks: [(&str, fn(&Settings) -> Option<String>); 4] = [
+    type InitCheck = fn(&Settings) -> Option<String>;
+    let checks: [(&str, InitCheck); 4] = [
         ("SecurityContextDeny", security_context_deny::init_error),
         ("EventRateLimit", event_rate_limit::init_error),
         ("ImagePolicyWebhook", image_policy_webhook::init_error),
-        ("PodTolerationRestriction", pod_toleration_restriction::init_error),
+        (
+            "PodTolerationRestriction",
+            pod_toleration_restriction::init_error,
+        ),
     ];
     for (name, check) in checks {
         if on(name) {
             init_errors.extend(check(settings));
         }
     }
-    (chain, ChainProblems { unknown, init_errors })
+    (
+        chain,
+        ChainProblems {
+            unknown,
+            init_errors,
+        },
+    )
 }
 
 /// The two passes of the chain.

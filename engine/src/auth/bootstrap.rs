@@ -18,6 +18,8 @@
 //! Differences between the simulated versions: `system:basic-user` may create
 //! `selfsubjectreviews` from 1.27 (APISelfSubjectReview, beta and on by default in 1.27, GA in
 //! 1.28); `system:controller:namespace-controller` may `watch` every resource from 1.32.
+//! These rules were compared with upstream's policy of 1.29 to 1.32; 1.33 and 1.34 are taken
+//! to be 1.32's, and the `leases` rule of `system:aggregate-to-edit` to be there before 1.29.
 //!
 //! Only a subset is created: `cluster-admin`, the user-facing `admin`/`edit`/`view` and their
 //! `system:aggregate-to-*` parts, `system:basic-user`, `system:discovery`,
@@ -54,12 +56,6 @@ fn sorted(items: &[&str]) -> Vec<String> {
 /// A resource rule, its lists sorted as the policy builder sorts them.
 fn rule(verbs: &[&str], groups: &[&str], resources: &[&str]) -> Value {
     json!({"apiGroups": sorted(groups), "resources": sorted(resources), "verbs": sorted(verbs)})
-}
-
-fn rule_named(verbs: &[&str], groups: &[&str], resources: &[&str], names: &[&str]) -> Value {
-    let mut r = rule(verbs, groups, resources);
-    r["resourceNames"] = json!(sorted(names));
-    r
 }
 
 fn url_rule(verbs: &[&str], urls: &[&str]) -> Value {
@@ -151,8 +147,17 @@ pub fn cluster_roles(minor: u32) -> Vec<Value> {
             vec![url_rule(
                 &["get"],
                 &[
-                    "/livez", "/readyz", "/healthz", "/version", "/version/", "/openapi",
-                    "/openapi/*", "/api", "/api/*", "/apis", "/apis/*",
+                    "/livez",
+                    "/readyz",
+                    "/healthz",
+                    "/version",
+                    "/version/",
+                    "/openapi",
+                    "/openapi/*",
+                    "/api",
+                    "/api/*",
+                    "/apis",
+                    "/apis/*",
                 ],
             )],
         ),
@@ -418,7 +423,9 @@ pub fn controller_roles(minor: u32) -> Vec<Value> {
                     &["deployments/finalizers"],
                 ),
                 rule(
-                    &["get", "list", "watch", "create", "update", "patch", "delete"],
+                    &[
+                        "get", "list", "watch", "create", "update", "patch", "delete",
+                    ],
                     &["apps", "extensions"],
                     &["replicasets"],
                 ),
@@ -440,11 +447,7 @@ pub fn controller_roles(minor: u32) -> Vec<Value> {
         role(
             "namespace-controller",
             vec![
-                rule(
-                    &["get", "list", "watch", "delete"],
-                    &[""],
-                    &["namespaces"],
-                ),
+                rule(&["get", "list", "watch", "delete"], &[""], &["namespaces"]),
                 rule(
                     &["update"],
                     &[""],
@@ -490,7 +493,10 @@ pub fn controller_roles(minor: u32) -> Vec<Value> {
         ),
         role(
             "service-account-controller",
-            vec![rule(&["create"], &[""], &["serviceaccounts"]), events_rule()],
+            vec![
+                rule(&["create"], &[""], &["serviceaccounts"]),
+                events_rule(),
+            ],
         ),
     ]
 }
@@ -557,7 +563,19 @@ mod tests {
         );
         assert_eq!(
             named(&roles, "system:discovery")["rules"][0]["nonResourceURLs"],
-            json!(["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/"])
+            json!([
+                "/api",
+                "/api/*",
+                "/apis",
+                "/apis/*",
+                "/healthz",
+                "/livez",
+                "/openapi",
+                "/openapi/*",
+                "/readyz",
+                "/version",
+                "/version/"
+            ])
         );
         let controllers = controller_roles(34);
         assert_eq!(
@@ -572,8 +590,10 @@ mod tests {
         assert_eq!(basic(26).as_array().map(Vec::len), Some(1));
         assert_eq!(basic(27)[1]["resources"], json!(["selfsubjectreviews"]));
         let ns = |m| {
-            named(&controller_roles(m), "system:controller:namespace-controller")["rules"][2]
-                ["verbs"]
+            named(
+                &controller_roles(m),
+                "system:controller:namespace-controller",
+            )["rules"][2]["verbs"]
                 .clone()
         };
         assert_eq!(ns(31), json!(["delete", "deletecollection", "get", "list"]));
@@ -601,7 +621,10 @@ mod tests {
             rs["subjects"],
             json!([{"kind": "ServiceAccount", "name": "replicaset-controller", "namespace": "kube-system"}])
         );
-        assert_eq!(rs["roleRef"]["name"], "system:controller:replicaset-controller");
+        assert_eq!(
+            rs["roleRef"]["name"],
+            "system:controller:replicaset-controller"
+        );
         assert_eq!(bindings.len(), controller_roles(30).len());
     }
 }

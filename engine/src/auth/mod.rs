@@ -5,15 +5,27 @@
 //! `pkg/apis/rbac/v1/evaluation_helpers.go` (VerbMatches, APIGroupMatches, ResourceMatches,
 //! ResourceNameMatches, subject matching) in kubernetes/kubernetes, and
 //! `k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go` (the Forbidden message).
+//!
+//! The policy a cluster starts with is in `bootstrap.rs`; `impersonation.rs` is kubectl's
+//! `--as`; `review.rs` answers `kubectl auth can-i --list`.
+//!
+//! What is authorized: the requests kubectl makes for the scenario's user (or the user a step
+//! impersonates). Requests of the control plane's controllers are not: they create and change
+//! objects directly, as their bootstrap roles (`system:controller:*`, bound to their
+//! kube-system ServiceAccounts) allow them to on a real cluster. Deleting or editing those
+//! roles therefore does not stop kubefiddle's controllers, where a real controller would get
+//! Forbidden errors until the API server restores the roles at its next start.
 
 pub mod bootstrap;
+pub mod impersonation;
+pub mod review;
 
 use k8s_openapi::api::rbac::v1::{PolicyRule, Subject};
 
 use crate::labels::go_quote;
 use crate::object::{KindInfo, Object};
-use crate::status::ApiError;
 use crate::settings::UserInfo;
+use crate::status::ApiError;
 use crate::store::Store;
 
 /// What is being asked: `authorizer.AttributesRecord`.
@@ -52,7 +64,11 @@ pub fn authorize(store: &Store, user: &UserInfo, req: &Request) -> Decision {
 
 /// Whether `user` may do a non-resource request. Only ClusterRoleBindings can grant these: the
 /// request has no namespace.
-pub fn authorize_non_resource(store: &Store, user: &UserInfo, req: &NonResourceRequest) -> Decision {
+pub fn authorize_non_resource(
+    store: &Store,
+    user: &UserInfo,
+    req: &NonResourceRequest,
+) -> Decision {
     decide(store, user, "", |r| {
         verb_matches(r, &req.verb) && non_resource_url_matches(r, &req.path)
     })
@@ -127,7 +143,12 @@ pub fn visit_rules(
         if !applies_to(b.subjects.as_deref(), user, namespace) {
             continue;
         }
-        if !visit(role_rules(store, &b.role_ref.kind, &b.role_ref.name, namespace)) {
+        if !visit(role_rules(
+            store,
+            &b.role_ref.kind,
+            &b.role_ref.name,
+            namespace,
+        )) {
             return;
         }
     }
@@ -411,6 +432,357 @@ mod tests {
         assert!(matches!(
             authorize(&s, &alice(), &use_psp),
             Decision::Deny(_)
+        ));
+    }
+
+    fn rule(verbs: &[&str], groups: &[&str], resources: &[&str], names: &[&str]) -> PolicyRule {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        PolicyRule {
+            verbs: v(verbs),
+            api_groups: Some(v(groups)),
+            resources: Some(v(resources)),
+            resource_names: (!names.is_empty()).then(|| v(names)),
+            non_resource_urls: None,
+        }
+    }
+
+    #[test]
+    fn rule_matching_table() {
+        let full = |verb: &str, group: &str, resource: &str, sub: &str, name: &str| Request {
+            verb: verb.into(),
+            api_group: group.into(),
+            resource: resource.into(),
+            subresource: sub.into(),
+            namespace: "ns".into(),
+            name: name.into(),
+        };
+        #[rustfmt::skip]
+        let cases: &[(PolicyRule, Request, bool)] = &[
+            (rule(&["get"], &[""], &["pods"], &[]), full("get", "", "pods", "", "a"), true),
+            (rule(&["get"], &[""], &["pods"], &[]), full("list", "", "pods", "", ""), false),
+            (rule(&["*"], &[""], &["pods"], &[]), full("deletecollection", "", "pods", "", ""), true),
+            // A rule for pods does not cover its subresources, nor pods in another group.
+            (rule(&["get"], &[""], &["pods"], &[]), full("get", "", "pods", "log", "a"), false),
+            (rule(&["get"], &[""], &["pods"], &[]), full("get", "apps", "pods", "", "a"), false),
+            (rule(&["get"], &[""], &["pods/log"], &[]), full("get", "", "pods", "log", "a"), true),
+            (rule(&["get"], &[""], &["*/log"], &[]), full("get", "", "pods", "log", "a"), true),
+            (rule(&["get"], &[""], &["*/log"], &[]), full("get", "", "pods", "", "a"), false),
+            (rule(&["get"], &["*"], &["*"], &[]), full("get", "apps", "deployments", "scale", "x"), true),
+            (rule(&["get"], &[""], &["configmaps"], &["a"]), full("get", "", "configmaps", "", "a"), true),
+            (rule(&["get"], &[""], &["configmaps"], &["a"]), full("get", "", "configmaps", "", "b"), false),
+            // resourceNames cannot allow a list or a create: the request has no name.
+            (rule(&["list"], &[""], &["configmaps"], &["a"]), full("list", "", "configmaps", "", ""), false),
+            // A request for verb "*" needs a rule with verb "*".
+            (rule(&["get"], &[""], &["pods"], &[]), full("*", "", "pods", "", ""), false),
+        ];
+        for (i, (r, q, want)) in cases.iter().enumerate() {
+            assert_eq!(rule_allows(r, q), *want, "case {i}: {q:?}");
+        }
+    }
+
+    #[test]
+    fn non_resource_urls_match_exactly_or_by_prefix() {
+        let r = PolicyRule {
+            verbs: vec!["get".into()],
+            non_resource_urls: Some(vec!["/healthz".into(), "/apis/*".into()]),
+            ..PolicyRule::default()
+        };
+        for (path, want) in [
+            ("/healthz", true),
+            ("/healthz/etcd", false),
+            ("/apis", false),
+            ("/apis/", true),
+            ("/apis/apps/v1", true),
+        ] {
+            assert_eq!(non_resource_url_matches(&r, path), want, "{path}");
+        }
+        let star = PolicyRule {
+            verbs: vec!["*".into()],
+            non_resource_urls: Some(vec!["*".into()]),
+            ..PolicyRule::default()
+        };
+        assert!(non_resource_url_matches(&star, "/anything"));
+        // A resource rule grants no path.
+        assert!(!non_resource_url_matches(
+            &rule(&["get"], &["*"], &["*"], &[]),
+            "/healthz"
+        ));
+    }
+
+    #[test]
+    fn subjects_table() {
+        let sub = |kind: &str, name: &str, ns: Option<&str>| Subject {
+            kind: kind.into(),
+            name: name.into(),
+            namespace: ns.map(String::from),
+            api_group: None,
+        };
+        let sa = UserInfo {
+            name: "system:serviceaccount:dev:ci".into(),
+            groups: vec!["system:serviceaccounts".into()],
+        };
+        assert!(subject_matches(&sub("User", "alice", None), &alice(), ""));
+        assert!(!subject_matches(&sub("User", "Alice", None), &alice(), ""));
+        assert!(subject_matches(
+            &sub("Group", "system:authenticated", None),
+            &alice(),
+            ""
+        ));
+        assert!(subject_matches(
+            &sub("ServiceAccount", "ci", Some("dev")),
+            &sa,
+            ""
+        ));
+        // The binding's namespace stands in for a missing one, and only then.
+        assert!(subject_matches(
+            &sub("ServiceAccount", "ci", None),
+            &sa,
+            "dev"
+        ));
+        assert!(!subject_matches(
+            &sub("ServiceAccount", "ci", None),
+            &sa,
+            ""
+        ));
+        assert!(!subject_matches(
+            &sub("ServiceAccount", "ci", Some("prod")),
+            &sa,
+            "dev"
+        ));
+        assert!(!subject_matches(&sub("Robot", "alice", None), &alice(), ""));
+    }
+
+    #[test]
+    fn missing_roles_are_the_reason_of_a_denial() {
+        let s = store_with(&[
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "b1"},
+                   "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "gone"},
+                   "subjects": [{"kind": "User", "name": "alice", "apiGroup": "rbac.authorization.k8s.io"}]}),
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "b2", "namespace": "dev"},
+                   "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "missing"},
+                   "subjects": [{"kind": "User", "name": "alice", "apiGroup": "rbac.authorization.k8s.io"}]}),
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "b3", "namespace": "dev"},
+                   "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "gone"},
+                   "subjects": [{"kind": "User", "name": "alice", "apiGroup": "rbac.authorization.k8s.io"}]}),
+        ]);
+        assert_eq!(
+            authorize(&s, &alice(), &req("get", "pods", "", "")),
+            Decision::Deny("RBAC: clusterrole.rbac.authorization.k8s.io \"gone\" not found".into())
+        );
+        // Several errors: deduplicated, in brackets.
+        assert_eq!(
+            authorize(&s, &alice(), &req("get", "pods", "dev", "")),
+            Decision::Deny("RBAC: [clusterrole.rbac.authorization.k8s.io \"gone\" not found, role.rbac.authorization.k8s.io \"missing\" not found]".into())
+        );
+        assert_eq!(
+            forbidden_message(&alice(), &req("get", "pods", "dev", "x"), "RBAC: oops"),
+            "User \"alice\" cannot get resource \"pods\" in API group \"\" in the namespace \"dev\": RBAC: oops"
+        );
+    }
+
+    #[test]
+    fn messages_quote_like_go_and_escape_html() {
+        let odd = UserInfo {
+            name: "a<b>&\"c\"".into(),
+            groups: vec![],
+        };
+        let q = Request {
+            verb: "get".into(),
+            resource: "deployments".into(),
+            subresource: "scale".into(),
+            api_group: "apps".into(),
+            ..Request::default()
+        };
+        assert_eq!(
+            forbidden_message(&odd, &q, "R<1>"),
+            "User \"a&lt;b&gt;&amp;\\\"c\\\"\" cannot get resource \"deployments/scale\" in API group \"apps\" at the cluster scope: R<1>"
+        );
+        let nr = NonResourceRequest {
+            verb: "get".into(),
+            path: "/metrics".into(),
+        };
+        assert_eq!(
+            forbidden_message_non_resource(&alice(), &nr, ""),
+            "User \"alice\" cannot get path \"/metrics\""
+        );
+    }
+
+    /// The bootstrap policy on a fresh cluster, aggregated by the controller.
+    fn cluster() -> crate::apiserver::Cluster {
+        let mut c = crate::apiserver::Cluster::new(crate::settings::Settings::default());
+        crate::controllers::settle(&mut c);
+        c
+    }
+
+    #[test]
+    fn every_authenticated_user_may_discover_and_review_itself() {
+        let c = cluster();
+        let get = |path: &str| NonResourceRequest {
+            verb: "get".into(),
+            path: path.into(),
+        };
+        for path in ["/healthz", "/version", "/apis/apps/v1", "/openapi/v3"] {
+            assert_eq!(
+                authorize_non_resource(&c.store, &alice(), &get(path)),
+                Decision::Allow,
+                "{path}"
+            );
+        }
+        assert!(matches!(
+            authorize_non_resource(&c.store, &alice(), &get("/metrics")),
+            Decision::Deny(_)
+        ));
+        let anonymous = UserInfo {
+            name: "system:anonymous".into(),
+            groups: vec!["system:unauthenticated".into()],
+        };
+        assert_eq!(
+            authorize_non_resource(&c.store, &anonymous, &get("/healthz")),
+            Decision::Allow
+        );
+        assert!(matches!(
+            authorize_non_resource(&c.store, &anonymous, &get("/api")),
+            Decision::Deny(_)
+        ));
+        let ssar = Request {
+            verb: "create".into(),
+            api_group: "authorization.k8s.io".into(),
+            resource: "selfsubjectaccessreviews".into(),
+            ..Request::default()
+        };
+        assert_eq!(authorize(&c.store, &alice(), &ssar), Decision::Allow);
+        assert!(matches!(
+            authorize(&c.store, &anonymous, &ssar),
+            Decision::Deny(_)
+        ));
+    }
+
+    #[test]
+    fn edit_view_and_admin_through_a_role_binding() {
+        let mut c = cluster();
+        for (user, role) in [("ed", "edit"), ("vi", "view"), ("ad", "admin")] {
+            let b = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                "metadata": {"name": user, "namespace": "default"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+                "subjects": [{"kind": "User", "name": user, "apiGroup": "rbac.authorization.k8s.io"}]});
+            c.store.insert_new(decode_value(b).unwrap(), None);
+        }
+        let u = |name: &str| UserInfo {
+            name: name.into(),
+            groups: vec!["system:authenticated".into()],
+        };
+        let ask = |user: &str, verb: &str, group: &str, resource: &str, sub: &str| {
+            authorize(
+                &c.store,
+                &u(user),
+                &Request {
+                    verb: verb.into(),
+                    api_group: group.into(),
+                    resource: resource.into(),
+                    subresource: sub.into(),
+                    namespace: "default".into(),
+                    name: String::new(),
+                },
+            ) == Decision::Allow
+        };
+        #[rustfmt::skip]
+        let cases = [
+            ("vi", "list", "", "pods", "", true),
+            ("vi", "get", "", "pods", "log", true),
+            ("vi", "create", "", "pods", "", false),
+            ("vi", "get", "", "secrets", "", false),
+            ("vi", "get", "apps", "deployments", "scale", true),
+            ("vi", "patch", "apps", "deployments", "scale", false),
+            ("ed", "create", "", "pods", "", true),
+            ("ed", "list", "", "pods", "", true),
+            ("ed", "get", "", "secrets", "", true),
+            ("ed", "create", "", "pods", "exec", true),
+            ("ed", "patch", "apps", "deployments", "scale", true),
+            ("ed", "create", "rbac.authorization.k8s.io", "rolebindings", "", false),
+            ("ed", "update", "", "resourcequotas", "", false),
+            ("ed", "create", "coordination.k8s.io", "leases", "", true),
+            ("ad", "create", "rbac.authorization.k8s.io", "rolebindings", "", true),
+            ("ad", "create", "authorization.k8s.io", "localsubjectaccessreviews", "", true),
+            ("ad", "delete", "", "pods", "", true),
+            ("ad", "update", "", "resourcequotas", "", false),
+        ];
+        for (user, verb, group, resource, sub, want) in cases {
+            assert_eq!(
+                ask(user, verb, group, resource, sub),
+                want,
+                "{user} {verb} {group}/{resource}/{sub}"
+            );
+        }
+        // A RoleBinding grants nothing outside its namespace.
+        let other_ns = Request {
+            verb: "list".into(),
+            resource: "pods".into(),
+            namespace: "kube-system".into(),
+            ..Request::default()
+        };
+        assert!(matches!(
+            authorize(&c.store, &u("ad"), &other_ns),
+            Decision::Deny(_)
+        ));
+    }
+
+    #[test]
+    fn controllers_are_allowed_what_they_do() {
+        let c = cluster();
+        let sa = |name: &str| UserInfo {
+            name: format!("system:serviceaccount:kube-system:{name}"),
+            groups: vec![
+                "system:serviceaccounts".into(),
+                "system:serviceaccounts:kube-system".into(),
+                "system:authenticated".into(),
+            ],
+        };
+        let ask = |who: &str, verb: &str, group: &str, resource: &str| {
+            authorize(
+                &c.store,
+                &sa(who),
+                &Request {
+                    verb: verb.into(),
+                    api_group: group.into(),
+                    resource: resource.into(),
+                    namespace: "team".into(),
+                    ..Request::default()
+                },
+            ) == Decision::Allow
+        };
+        assert!(ask("replicaset-controller", "create", "", "pods"));
+        assert!(!ask(
+            "replicaset-controller",
+            "create",
+            "apps",
+            "deployments"
+        ));
+        assert!(ask(
+            "deployment-controller",
+            "create",
+            "apps",
+            "replicasets"
+        ));
+        assert!(ask(
+            "namespace-controller",
+            "deletecollection",
+            "apps",
+            "deployments"
+        ));
+        assert!(ask("generic-garbage-collector", "delete", "", "pods"));
+        assert!(ask("resourcequota-controller", "list", "", "pods"));
+        assert!(!ask("resourcequota-controller", "delete", "", "pods"));
+        assert!(ask(
+            "service-account-controller",
+            "create",
+            "",
+            "serviceaccounts"
+        ));
+        assert!(ask(
+            "clusterrole-aggregation-controller",
+            "escalate",
+            "rbac.authorization.k8s.io",
+            "clusterroles"
         ));
     }
 }

@@ -5,11 +5,13 @@
 //! whether it changed anything. `settle` runs them in a fixed order until a whole round changes
 //! nothing, so the result is deterministic.
 
+mod clusterrole_aggregation;
 mod deployment;
 mod garbage_collector;
 mod kubelet;
 mod namespace;
 mod node_lifecycle;
+mod persistentvolume;
 mod replicaset;
 mod resource_quota;
 mod root_ca_cert_publisher;
@@ -26,6 +28,7 @@ pub fn settle(cluster: &mut Cluster) {
     for _ in 0..MAX_ROUNDS {
         let mut changed = false;
         changed |= namespace::reconcile(cluster);
+        changed |= clusterrole_aggregation::reconcile(cluster);
         changed |= node_lifecycle::reconcile(cluster);
         changed |= serviceaccounts::reconcile(cluster);
         changed |= root_ca_cert_publisher::reconcile(cluster);
@@ -33,6 +36,7 @@ pub fn settle(cluster: &mut Cluster) {
         changed |= deployment::reconcile(cluster);
         changed |= replicaset::reconcile(cluster);
         changed |= resource_quota::reconcile(cluster);
+        changed |= persistentvolume::reconcile(cluster);
         changed |= scheduling::reconcile(cluster);
         changed |= kubelet::reconcile(cluster);
         if !changed {

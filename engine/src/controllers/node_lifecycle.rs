@@ -15,7 +15,10 @@ use crate::settings;
 use crate::store::ObjRef;
 
 /// Taints the lifecycle controller keeps in step with the node's conditions.
-const CONDITION_TAINTS: &[&str] = &["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"];
+const CONDITION_TAINTS: &[&str] = &[
+    "node.kubernetes.io/not-ready",
+    "node.kubernetes.io/unreachable",
+];
 
 pub fn reconcile(c: &mut Cluster) -> bool {
     let minor = c.settings.minor;
@@ -35,7 +38,11 @@ pub fn reconcile(c: &mut Cluster) -> bool {
             .as_ref()
             .and_then(|s| s.conditions.as_ref())
             .is_none_or(|c| c.is_empty());
-        let needs_cidr = node.spec.as_ref().and_then(|s| s.pod_cidr.as_ref()).is_none();
+        let needs_cidr = node
+            .spec
+            .as_ref()
+            .and_then(|s| s.pod_cidr.as_ref())
+            .is_none();
         let ready = !needs_status
             && node
                 .status
@@ -46,8 +53,11 @@ pub fn reconcile(c: &mut Cluster) -> bool {
             .spec
             .as_ref()
             .and_then(|s| s.taints.as_ref())
-            .is_some_and(|ts| ts.iter().any(|t| CONDITION_TAINTS.contains(&t.key.as_str()) && t.effect == "NoSchedule"));
-        if !needs_status && !needs_cidr && !(ready && has_condition_taint) {
+            .is_some_and(|ts| {
+                ts.iter()
+                    .any(|t| CONDITION_TAINTS.contains(&t.key.as_str()) && t.effect == "NoSchedule")
+            });
+        if !(needs_status || needs_cidr || ready && has_condition_taint) {
             continue;
         }
         let cidr = if needs_cidr {
@@ -79,7 +89,9 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                 spec.pod_cidrs = Some(vec![c.clone()]);
             }
             if let Some(ts) = spec.taints.as_mut() {
-                ts.retain(|t| !(CONDITION_TAINTS.contains(&t.key.as_str()) && t.effect == "NoSchedule"));
+                ts.retain(|t| {
+                    !(CONDITION_TAINTS.contains(&t.key.as_str()) && t.effect == "NoSchedule")
+                });
                 if ts.is_empty() {
                     spec.taints = None;
                 }

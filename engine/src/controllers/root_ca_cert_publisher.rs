@@ -14,7 +14,11 @@ pub fn reconcile(c: &mut Cluster) -> bool {
         .store
         .list("Namespace")
         .filter(|s| {
-            let active = s.obj.as_namespace().and_then(|n| n.status.as_ref()).and_then(|st| st.phase.as_deref())
+            let active = s
+                .obj
+                .as_namespace()
+                .and_then(|n| n.status.as_ref())
+                .and_then(|st| st.phase.as_deref())
                 != Some("Terminating");
             active && c.store.get_obj("ConfigMap", s.obj.name(), NAME).is_none()
         })

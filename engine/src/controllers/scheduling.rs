@@ -25,6 +25,10 @@ pub fn reconcile(c: &mut Cluster) -> bool {
             if spec.node_name.is_some() || pod.metadata.deletion_timestamp.is_some() {
                 return None;
             }
+            // SchedulingGates' PreEnqueue: a gated pod never reaches the active queue.
+            if scheduler::plugins::scheduling_gates::pre_enqueue(pod).is_some() {
+                return None;
+            }
             if spec
                 .scheduler_name
                 .as_deref()
@@ -61,14 +65,28 @@ pub fn reconcile(c: &mut Cluster) -> bool {
     let mut signature = cluster_signature(&nodes);
     let mut changed = false;
     for (_, _, _, key) in queue {
-        if c.unschedulable.get(&key) == Some(&signature) {
-            continue;
-        }
         let Some(pod) = c.store.get(&key).and_then(|s| s.obj.as_pod()).cloned() else {
             continue;
         };
-        let decision = scheduler::schedule_one(&profile, &pod, &nodes, c.store.now);
-        let attempt = decision.attempt;
+        // The pod's claims are part of what it was tried against (VolumeBinding).
+        let claims = scheduler::plugins::volume_binding::claims_signature(&c.store, &pod);
+        if c.unschedulable.get(&key) == Some(&(signature ^ claims)) {
+            continue;
+        }
+        let attempt = match scheduler::plugins::volume_binding::pre_filter(&c.store, &pod) {
+            // VolumeBinding's PreFilter rejects the pod before any node is filtered.
+            Some(reason) => scheduler::Attempt {
+                pod: key.clone(),
+                time: c.store.now,
+                nodes: Vec::new(),
+                chosen: None,
+                message: Some(scheduler::plugins::volume_binding::pre_filter_fit_error(
+                    &reason,
+                    nodes.len(),
+                )),
+            },
+            None => scheduler::schedule_one(&profile, &pod, &nodes, c.store.now).attempt,
+        };
         let now = c.store.timestamp();
         match attempt.chosen.clone() {
             Some(node) => {
@@ -125,7 +143,7 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                     message,
                     "default-scheduler",
                 );
-                c.unschedulable.insert(key.clone(), signature);
+                c.unschedulable.insert(key.clone(), signature ^ claims);
                 changed = true;
             }
         }

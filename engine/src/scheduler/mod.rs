@@ -79,6 +79,9 @@ pub struct NodeInfo {
     pub pods: Vec<ObjRef>,
     /// `spec.priority` of each pod in `pods`.
     pub priorities: Vec<i32>,
+    /// The pods in `pods` themselves (labels, namespace, affinity), for the plugins that look at
+    /// other pods (InterPodAffinity).
+    pub pod_objects: Vec<Pod>,
 }
 
 impl NodeInfo {
@@ -96,6 +99,7 @@ impl NodeInfo {
             non_zero_requested: Resources::default(),
             pods: Vec::new(),
             priorities: Vec::new(),
+            pod_objects: Vec::new(),
             node: node.clone(),
             name,
         }
@@ -112,6 +116,7 @@ impl NodeInfo {
             pod.metadata.namespace.as_deref().unwrap_or(""),
             pod.metadata.name.as_deref().unwrap_or(""),
         ));
+        self.pod_objects.push(pod.clone());
     }
 }
 
@@ -120,6 +125,35 @@ pub struct PodInfo<'a> {
     pub pod: &'a Pod,
     pub requests: Resources,
     pub non_zero_requests: Resources,
+    /// Every node of the snapshot (not only the feasible ones), for plugins whose PreFilter or
+    /// PreScore looks across the cluster. Empty unless built with `with_nodes`.
+    pub nodes: &'a [NodeInfo],
+    /// `framework.CycleState`: what a plugin computed once per cycle, by key.
+    pub cycle: CycleState,
+}
+
+/// Per-cycle plugin state, computed lazily once (PreFilter / PreScore) and shared by the
+/// per-node Filter / Score calls.
+#[derive(Default)]
+pub struct CycleState(
+    std::sync::Mutex<BTreeMap<&'static str, std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
+);
+
+impl CycleState {
+    /// The state stored under `key`, computing it with `init` the first time.
+    pub fn get_or_init<T: std::any::Any + Send + Sync>(
+        &self,
+        key: &'static str,
+        init: impl FnOnce() -> T,
+    ) -> std::sync::Arc<T> {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(v) = map.get(key).and_then(|v| v.clone().downcast::<T>().ok()) {
+            return v;
+        }
+        let v = std::sync::Arc::new(init());
+        map.insert(key, v.clone());
+        v
+    }
 }
 
 impl<'a> PodInfo<'a> {
@@ -130,6 +164,16 @@ impl<'a> PodInfo<'a> {
             pod,
             requests,
             non_zero_requests,
+            nodes: &[],
+            cycle: CycleState::default(),
+        }
+    }
+
+    /// Same, seeing every node of the snapshot.
+    pub fn with_nodes(pod: &'a Pod, nodes: &'a [NodeInfo]) -> Self {
+        PodInfo {
+            nodes,
+            ..PodInfo::new(pod)
         }
     }
 }
@@ -230,16 +274,21 @@ impl Profile {
                 &node_name::NodeName,
                 &taint_toleration::TaintToleration,
                 &node_affinity::NodeAffinity,
+                &node_ports::NodePorts,
                 &node_resources_fit::NodeResourcesFit,
+                &pod_topology_spread::PodTopologySpread,
+                &inter_pod_affinity::InterPodAffinity,
             ],
             scores: vec![
                 (&taint_toleration::TaintToleration, 3),
                 (&node_affinity::NodeAffinity, 2),
                 (&node_resources_fit::NodeResourcesFit, 1),
+                (&inter_pod_affinity::InterPodAffinity, 2),
                 (
                     &node_resources_balanced_allocation::NodeResourcesBalancedAllocation,
                     1,
                 ),
+                (&image_locality::ImageLocality, 1),
             ],
         }
     }
@@ -285,7 +334,7 @@ pub struct Decision {
 
 /// Runs one scheduling cycle for `pod` against `nodes`.
 pub fn schedule_one(profile: &Profile, pod: &Pod, nodes: &[NodeInfo], now: i64) -> Decision {
-    let info = PodInfo::new(pod);
+    let info = PodInfo::with_nodes(pod, nodes);
     let mut verdicts: Vec<NodeVerdict> = Vec::with_capacity(nodes.len());
     let mut feasible: Vec<usize> = Vec::new();
     for (i, node) in nodes.iter().enumerate() {

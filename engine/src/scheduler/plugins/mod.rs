@@ -2,12 +2,18 @@
 //! (`pkg/scheduler/framework/plugins/<name>/` in kubernetes/kubernetes).
 
 pub mod default_preemption;
+pub mod image_locality;
+pub mod inter_pod_affinity;
 pub mod node_affinity;
 pub mod node_name;
+pub mod node_ports;
 pub mod node_resources_balanced_allocation;
 pub mod node_resources_fit;
 pub mod node_unschedulable;
+pub mod pod_topology_spread;
+pub mod scheduling_gates;
 pub mod taint_toleration;
+pub mod volume_binding;
 
 #[cfg(test)]
 pub(crate) mod testutil {
