@@ -1,0 +1,164 @@
+//! What the panels show, derived once per run from the engine's [`Run`]: result groups as a
+//! terminal would print them, the editor's line markers, the console's outputs, the diagram's
+//! nodes and pending pods, and the kubectl tables. Pure: no Yew, no browser.
+
+use std::rc::Rc;
+
+use kubefiddle_engine::scenario::Stream;
+use kubefiddle_engine::views::{self, NodeView, PodView};
+use kubefiddle_engine::{printers, run_with_commands, Input, Note, ResultRecord, Run};
+
+use crate::state::Level;
+
+/// The editor's file name in results.
+pub const SCENARIO: &str = "scenario.yaml";
+const CONSOLE: &str = "console";
+
+/// One kubectl invocation: `kubectl apply -f scenario.yaml` for a run of documents, or a step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    pub prompt: String,
+    pub records: Vec<ResultRecord>,
+}
+
+/// A line of the editor with something to say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Marker {
+    pub line: u32,
+    pub level: Level,
+    pub messages: Vec<String>,
+}
+
+/// A console command and what kubectl printed for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsoleEntry {
+    pub command: String,
+    /// (is stderr, text)
+    pub lines: Vec<(bool, String)>,
+}
+
+pub struct Model {
+    /// Distinguishes runs: two models are equal when they come from the same run.
+    pub generation: u64,
+    pub run: Run,
+    pub version: String,
+    pub groups: Rc<Vec<Group>>,
+    pub notes: Rc<Vec<Note>>,
+    pub markers: Rc<Vec<Marker>>,
+    pub console: Rc<Vec<ConsoleEntry>>,
+    pub nodes: Rc<Vec<NodeView>>,
+    pub pending: Rc<Vec<PodView>>,
+    pub failures: usize,
+    pub applied: usize,
+}
+
+impl PartialEq for Model {
+    fn eq(&self, other: &Self) -> bool {
+        self.generation == other.generation
+    }
+}
+
+impl Model {
+    /// Runs the scenario and the console commands on a fresh cluster.
+    pub fn compute(text: &str, console: &[String], generation: u64) -> Model {
+        let run = run_with_commands(&[Input::new(SCENARIO, text)], console);
+        let scenario: Vec<&ResultRecord> =
+            run.results.iter().filter(|r| r.file != CONSOLE).collect();
+        Model {
+            generation,
+            version: run.cluster.settings.version_string(),
+            groups: Rc::new(groups(&scenario)),
+            notes: Rc::new(
+                run.notes
+                    .iter()
+                    .filter(|n| n.file != CONSOLE)
+                    .cloned()
+                    .collect(),
+            ),
+            markers: Rc::new(markers(&run)),
+            console: Rc::new(console_entries(&run, console)),
+            nodes: Rc::new(views::nodes(&run.cluster)),
+            pending: Rc::new(views::pending(&run.cluster)),
+            failures: scenario.iter().filter(|r| r.failed()).count(),
+            applied: scenario.iter().filter(|r| !r.failed()).count(),
+            run,
+        }
+    }
+
+    pub fn events(&self) -> String {
+        printers::events(&self.run.cluster.store, false)
+    }
+
+    pub fn nodes_table(&self) -> String {
+        printers::nodes(&self.run.cluster.store)
+    }
+
+    pub fn pods_table(&self) -> String {
+        printers::pods_wide(&self.run.cluster.store)
+    }
+}
+
+/// The line a record is about: its field's, else its document's.
+pub fn target_line(r: &ResultRecord) -> u32 {
+    r.field_line.unwrap_or(r.line)
+}
+
+fn groups(records: &[&ResultRecord]) -> Vec<Group> {
+    let mut out: Vec<Group> = Vec::new();
+    let mut last = None;
+    for r in records {
+        if last != Some(r.invocation) || out.is_empty() {
+            let prompt = match &r.command {
+                Some(c) => c.clone(),
+                None => format!("kubectl apply -f {}", r.file),
+            };
+            out.push(Group {
+                prompt,
+                records: Vec::new(),
+            });
+            last = Some(r.invocation);
+        }
+        if let Some(g) = out.last_mut() {
+            g.records.push((*r).clone());
+        }
+    }
+    out
+}
+
+/// Console records carry the 1-based index of their command as their line.
+fn console_entries(run: &Run, commands: &[String]) -> Vec<ConsoleEntry> {
+    commands
+        .iter()
+        .enumerate()
+        .map(|(i, command)| {
+            let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let records: Vec<&ResultRecord> = run
+                .results
+                .iter()
+                .filter(|r| r.file == CONSOLE && r.line == line)
+                .collect();
+            let mut lines = Vec::new();
+            for r in &records {
+                lines.extend(r.warnings.iter().map(|w| (true, format!("Warning: {w}"))));
+            }
+            for stream in [Stream::Stdout, Stream::Stderr] {
+                for r in records.iter().filter(|r| r.stream == stream) {
+                    if let Some(m) = &r.message {
+                        let m = m.strip_suffix('\n').unwrap_or(m);
+                        lines.push((stream == Stream::Stderr, m.to_string()));
+                    }
+                }
+            }
+            ConsoleEntry {
+                command: command.clone(),
+                lines,
+            }
+        })
+        .collect()
+}
+
+mod markers;
+use markers::markers;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,53 @@
+//! The plain data the state holds: theme, tab, banner, editor jump, run request, share link.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Theme {
+    /// Follow `prefers-color-scheme`.
+    System,
+    Light,
+    Dark,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Cluster,
+    Events,
+    Get,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+/// A non-blocking message above the workspace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Banner {
+    pub level: Level,
+    pub message: String,
+    /// Offer to bring back [`State::previous`].
+    pub undo: bool,
+}
+
+/// Ask the editor to select a line; `nonce` makes a repeated click a new request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Goto {
+    pub line: u32,
+    pub column: u32,
+    pub nonce: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunRequest {
+    pub id: u64,
+    pub delay_ms: u32,
+}
+
+/// The share dialog: the link, and whether it reached the clipboard (None: not known yet).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Share {
+    pub url: String,
+    pub copied: Option<bool>,
+}
