@@ -101,21 +101,21 @@ spec:
     const share = page.getByRole('button', { name: /share/i }).first();
     await share.click();
     await page.waitForTimeout(300);
+    // The share dialog shows the link in a read-only field.
     permalink = await page.evaluate(() => {
-      if (location.hash.length > 4) return location.href;
-      const inputs = [...document.querySelectorAll('input, textarea')].map((i) => i.value);
-      return inputs.find((v) => v.includes('#')) || '';
+      const inputs = [...document.querySelectorAll('input')].map((i) => i.value);
+      return inputs.find((v) => /^https?:\/\/.*#/.test(v)) || (location.hash.length > 4 ? location.href : '');
     });
     assert(permalink.includes('#'), 'no permalink found');
-    const fresh = await browser.newPage();
-    await fresh.goto('about:blank');
-    await fresh.evaluate(() => localStorage.clear());
+    // A fresh context has empty storage: only the link can bring the text back.
+    const context = await browser.newContext();
+    const fresh = await context.newPage();
     await fresh.goto(permalink, { waitUntil: 'load' });
     await fresh.waitForFunction(() => {
       const ta = document.querySelector('textarea');
       return ta && ta.value.includes('# round trip marker 42');
     }, null, { timeout: 15000 });
-    await fresh.close();
+    await context.close();
   });
 
   await check('a hostile permalink shows a message, not a blank page', async () => {
