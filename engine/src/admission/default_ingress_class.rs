@@ -61,7 +61,7 @@ impl Plugin for DefaultIngressClass {
         if has_class || annotated {
             return Ok(());
         }
-        let mut defaults: Vec<_> = c
+        let defaults: Vec<_> = c
             .store
             .list("IngressClass")
             .filter_map(|s| match &s.obj {
@@ -79,29 +79,24 @@ impl Plugin for DefaultIngressClass {
                 _ => None,
             })
             .collect();
-        if defaults.len() > 1 && c.settings.minor < NEWEST_DEFAULT_SINCE {
-            let shown = if name.is_empty() { "Unknown" } else { &name };
-            return Err(ApiError::forbidden(
-                &resource,
-                shown,
-                &several_defaults_message(defaults.len()),
-                self.name(),
-            ));
-        }
-        // Newest first; equal creation times by name.
-        defaults.sort_by(|x, y| {
-            let time = |ic: &k8s_openapi::api::networking::v1::IngressClass| {
-                ic.metadata.creation_timestamp.as_ref().map(|t| t.0)
-            };
-            time(y)
-                .cmp(&time(x))
-                .then_with(|| x.metadata.name.cmp(&y.metadata.name))
-        });
-        if let Some(default) = defaults.first() {
-            ingress
-                .spec
-                .get_or_insert_with(Default::default)
-                .ingress_class_name = default.metadata.name.clone();
+        let metas = defaults.iter().map(|d| &d.metadata).collect();
+        match super::default_class::choose(metas, c.settings.minor, NEWEST_DEFAULT_SINCE) {
+            Err(count) => {
+                let shown = if name.is_empty() { "Unknown" } else { &name };
+                return Err(ApiError::forbidden(
+                    &resource,
+                    shown,
+                    &several_defaults_message(count),
+                    self.name(),
+                ));
+            }
+            Ok(Some(class)) => {
+                ingress
+                    .spec
+                    .get_or_insert_with(Default::default)
+                    .ingress_class_name = Some(class);
+            }
+            Ok(None) => {}
         }
         Ok(())
     }

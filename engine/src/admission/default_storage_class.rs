@@ -71,7 +71,7 @@ impl Plugin for DefaultStorageClass {
         if beta_class || has_class {
             return Ok(());
         }
-        let mut defaults: Vec<_> = c
+        let defaults: Vec<_> = c
             .store
             .list("StorageClass")
             .filter_map(|s| match &s.obj {
@@ -79,28 +79,23 @@ impl Plugin for DefaultStorageClass {
                 _ => None,
             })
             .collect();
-        if defaults.len() > 1 && c.settings.minor < NEWEST_DEFAULT_SINCE {
-            let shown = if name.is_empty() { "Unknown" } else { &name };
-            return Err(ApiError::forbidden(
-                &resource,
-                shown,
-                &several_defaults_message(defaults.len()),
-                self.name(),
-            ));
-        }
-        // Newest first; equal creation times by name.
-        defaults.sort_by(|x, y| {
-            let time = |sc: &k8s_openapi::api::storage::v1::StorageClass| {
-                sc.metadata.creation_timestamp.as_ref().map(|t| t.0)
-            };
-            time(y)
-                .cmp(&time(x))
-                .then_with(|| x.metadata.name.cmp(&y.metadata.name))
-        });
-        if let Some(default) = defaults.first() {
-            pvc.spec
-                .get_or_insert_with(Default::default)
-                .storage_class_name = default.metadata.name.clone();
+        let metas = defaults.iter().map(|d| &d.metadata).collect();
+        match super::default_class::choose(metas, c.settings.minor, NEWEST_DEFAULT_SINCE) {
+            Err(count) => {
+                let shown = if name.is_empty() { "Unknown" } else { &name };
+                return Err(ApiError::forbidden(
+                    &resource,
+                    shown,
+                    &several_defaults_message(count),
+                    self.name(),
+                ));
+            }
+            Ok(Some(class)) => {
+                pvc.spec
+                    .get_or_insert_with(Default::default)
+                    .storage_class_name = Some(class);
+            }
+            Ok(None) => {}
         }
         Ok(())
     }

@@ -13,6 +13,7 @@ mod certificate_approval;
 mod certificate_signing;
 mod certificate_subject_restriction;
 mod certificates;
+mod default_class;
 mod default_ingress_class;
 mod default_storage_class;
 mod default_toleration_seconds;
