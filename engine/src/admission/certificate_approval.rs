@@ -63,18 +63,12 @@ mod tests {
     use crate::admission::testkit::{run, Request};
     use serde_json::{json, Value};
 
-    /// A ClusterRole granting `verb` on the given signers, bound to user bob.
     fn grant(verb: &str, signers: &[&str]) -> [Value; 2] {
-        [
-            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-                "metadata": {"name": "signers"},
-                "rules": [{"apiGroups": ["certificates.k8s.io"], "resources": ["signers"],
-                           "resourceNames": signers, "verbs": [verb]}]}),
-            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-                "metadata": {"name": "bob-signers"},
-                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "signers"},
-                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "bob"}]}),
-        ]
+        crate::admission::certificates::fixtures::grant(
+            verb,
+            signers,
+            json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "bob"}),
+        )
     }
 
     fn approve(signer: &str, rbac: &[Value]) -> Result<Value, String> {

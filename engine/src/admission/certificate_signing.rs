@@ -81,16 +81,11 @@ mod tests {
     use serde_json::{json, Value};
 
     fn grant(verb: &str, signers: &[&str]) -> [Value; 2] {
-        [
-            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-                "metadata": {"name": "signers"},
-                "rules": [{"apiGroups": ["certificates.k8s.io"], "resources": ["signers"],
-                           "resourceNames": signers, "verbs": [verb]}]}),
-            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-                "metadata": {"name": "signer-binding"},
-                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "signers"},
-                "subjects": [{"kind": "ServiceAccount", "name": "issuer", "namespace": "certs"}]}),
-        ]
+        crate::admission::certificates::fixtures::grant(
+            verb,
+            signers,
+            json!({"kind": "ServiceAccount", "name": "issuer", "namespace": "certs"}),
+        )
     }
 
     fn update_status(old: Value, status: Value, rbac: &[Value]) -> Result<Value, String> {

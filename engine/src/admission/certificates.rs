@@ -237,6 +237,22 @@ fn asn1_string(tag: u8, value: &[u8]) -> Option<String> {
 /// Test fixtures: CSRs made with `openssl req -new -newkey ec …`.
 #[cfg(test)]
 pub(crate) mod fixtures {
+    use serde_json::{json, Value};
+
+    /// A ClusterRole granting `verb` on the given signers, bound to `subject`.
+    pub fn grant(verb: &str, signers: &[&str], subject: Value) -> [Value; 2] {
+        [
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                "metadata": {"name": "signers"},
+                "rules": [{"apiGroups": ["certificates.k8s.io"], "resources": ["signers"],
+                           "resourceNames": signers, "verbs": [verb]}]}),
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                "metadata": {"name": "signer-binding"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "signers"},
+                "subjects": [subject]}),
+        ]
+    }
+
     /// `/O=system:masters/CN=mallory`
     pub const MASTERS: &str = "-----BEGIN CERTIFICATE REQUEST-----
 MIHmMIGNAgEAMCsxFzAVBgNVBAoMDnN5c3RlbTptYXN0ZXJzMRAwDgYDVQQDDAdt
