@@ -3,8 +3,9 @@
 //!
 //! Each controller is a function `fn(&mut Cluster) -> bool` that reconciles once and says
 //! whether it changed anything. Upstream these run concurrently in kube-controller-manager
-//! (`cmd/kube-controller-manager/app/controllermanager.go`), kube-scheduler and the kubelets. `settle` runs them in a fixed order until a whole round changes
-//! nothing, so the result is deterministic.
+//! (`cmd/kube-controller-manager/app/controllermanager.go`), kube-scheduler and the kubelets.
+//! `settle` runs them in a fixed order until a whole round changes nothing, so the result is
+//! deterministic.
 
 mod clusterrole_aggregation;
 mod deployment;
