@@ -40,6 +40,8 @@ pub struct Cluster {
     pub(crate) unschedulable: BTreeMap<ObjRef, u64>,
     /// `Warning:` lines admission returned for the last request.
     pub(crate) warnings: Vec<String>,
+    /// What the controllers remember between rounds (their work queues).
+    pub(crate) controller_state: controllers::State,
 }
 
 /// What an apply did.
@@ -78,6 +80,7 @@ impl Cluster {
             record_traces: true,
             unschedulable: BTreeMap::new(),
             warnings: Vec::new(),
+            controller_state: controllers::State::default(),
         };
         c.bootstrap();
         c

@@ -19,8 +19,20 @@ mod resource_quota;
 mod root_ca_cert_publisher;
 mod scheduling;
 mod serviceaccounts;
+mod taint_eviction;
+
+use std::collections::BTreeMap;
 
 use crate::apiserver::Cluster;
+use crate::store::ObjRef;
+
+/// What controllers keep in memory between rounds, as their upstream counterparts keep work
+/// queues: deterministic, part of the cluster's value.
+#[derive(Clone, Debug, Default)]
+pub struct State {
+    /// The taint eviction controller's timed work queue, by pod.
+    pub(crate) taint_evictions: BTreeMap<ObjRef, taint_eviction::ScheduledEviction>,
+}
 
 /// Upper bound on rounds, so that a controller bug can never hang the page.
 const MAX_ROUNDS: usize = 10_000;
@@ -39,6 +51,7 @@ pub fn settle(cluster: &mut Cluster) {
         changed |= replicaset::reconcile(cluster);
         changed |= resource_quota::reconcile(cluster);
         changed |= persistentvolume::reconcile(cluster);
+        changed |= taint_eviction::reconcile(cluster);
         changed |= scheduling::reconcile(cluster);
         changed |= kubelet::reconcile(cluster);
         if !changed {
