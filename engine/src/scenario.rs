@@ -685,7 +685,10 @@ impl Run {
             // errors are printed together at the end (cmd/util/helpers.go). Several errors
             // come as an aggregate, one per line, without `error: ` and with Invalid errors in
             // their raw `Kind "name" is invalid: [..]` form.
-            let errors = group.iter().filter(|r| r.stream == Stream::Stderr).count();
+            // stderr lines that are not the command's error (drain's warnings and retries)
+            // are printed in place, as they happen.
+            let is_error = |r: &ResultRecord| r.stream == Stream::Stderr && r.failed();
+            let errors = group.iter().filter(|r| is_error(r)).count();
             let mut seen_warnings: Vec<&String> = Vec::new();
             for r in &group {
                 for w in &r.warnings {
@@ -694,13 +697,13 @@ impl Run {
                         out.push_str(&format!("Warning: {w}\n"));
                     }
                 }
-                if r.stream == Stream::Stdout {
+                if !is_error(r) {
                     if let Some(m) = &r.message {
                         push_line(&mut out, m);
                     }
                 }
             }
-            for r in group.iter().filter(|r| r.stream == Stream::Stderr) {
+            for r in group.iter().filter(|r| is_error(r)) {
                 let text = if errors > 1 {
                     r.aggregate_message.clone().or_else(|| {
                         r.message

@@ -4,6 +4,7 @@
 //! $ kubectl label nodes kind-worker disktype=ssd
 //! $ kubectl taint nodes kind-worker dedicated=gpu:NoSchedule
 //! $ kubectl cordon kind-worker2
+//! $ kubectl drain kind-worker --ignore-daemonsets --delete-emptydir-data
 //! $ kubectl scale deployment web --replicas=5
 //! $ kubectl delete pod web
 //! $ kubectl run web --image=nginx -n team --as alice
@@ -11,7 +12,8 @@
 //! $ sleep 5m
 //! ```
 //!
-//! Supported: `delete`, `label`, `annotate`, `taint`, `cordon`, `uncordon`, `scale`, `get`
+//! Supported: `delete`, `label`, `annotate`, `taint`, `cordon`, `uncordon`, `drain`
+//! (`steps/drain.rs`), `scale`, `get`
 //! (pods, nodes, events), `run`, `auth can-i` (and `--list`), and `sleep` to advance the
 //! simulated clock. Output lines and errors follow kubectl
 //! (`pkg/cmd/{delete,label,annotate,taint,drain,scale,get,run}` and `pkg/cmd/auth/cani.go` in
@@ -22,6 +24,8 @@
 //! makes is then authorized as the impersonated user — including the GET kubectl makes before
 //! it labels, taints, cordons or scales an object, the LIST of `get` and of `-l`/`--all`, and
 //! the PATCH of a `scale` subresource.
+
+mod drain;
 
 use std::collections::BTreeMap;
 
@@ -59,6 +63,11 @@ struct Args {
     image: Option<String>,
     labels: Option<String>,
     restart: Option<String>,
+    /// `drain` flags.
+    ignore_daemonsets: bool,
+    delete_emptydir_data: bool,
+    force: bool,
+    timeout: Option<String>,
 }
 
 /// Splits a command line like a shell: spaces separate words; single and double quotes group.
@@ -141,6 +150,13 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
             s if s.starts_with("--labels=") => a.labels = Some(value("--labels")?),
             "--restart" => a.restart = Some(value("--restart")?),
             s if s.starts_with("--restart=") => a.restart = Some(value("--restart")?),
+            "--ignore-daemonsets" | "--ignore-daemonsets=true" => a.ignore_daemonsets = true,
+            "--delete-emptydir-data" | "--delete-emptydir-data=true" => {
+                a.delete_emptydir_data = true
+            }
+            "--force" | "--force=true" => a.force = true,
+            "--timeout" => a.timeout = Some(value("--timeout")?),
+            s if s.starts_with("--timeout=") => a.timeout = Some(value("--timeout")?),
             s if s.starts_with("--") => return Err(format!("error: unknown flag: {s}")),
             _ => a.words.push(w.clone()),
         }
@@ -315,6 +331,7 @@ fn kubectl(
         "label" | "annotate" => label(c, args, rest, base, verb == "label"),
         "taint" => taint(c, args, rest, base),
         "cordon" | "uncordon" => cordon(c, rest, base, verb == "cordon"),
+        "drain" => drain::drain(c, args, rest, base),
         "scale" => scale(c, args, rest, base),
         "get" => get(c, args, rest, base),
         "run" => run(c, args, rest, base),
@@ -331,7 +348,7 @@ fn kubectl(
         },
         "" => Err(("error: a kubectl command is required".into(), Outcome::Invalid)),
         other => Err((
-            format!("error: unknown command {other:?} for \"kubectl\" (kubefiddle runs delete, label, annotate, taint, cordon, uncordon, scale, get, run and auth can-i)"),
+            format!("error: unknown command {other:?} for \"kubectl\" (kubefiddle runs delete, label, annotate, taint, cordon, uncordon, drain, scale, get, run and auth can-i)"),
             Outcome::Invalid,
         )),
     }

@@ -26,6 +26,8 @@ use std::collections::BTreeMap;
 use crate::apiserver::Cluster;
 use crate::store::ObjRef;
 
+pub(crate) use taint_eviction::add_disruption_condition;
+
 /// What controllers keep in memory between rounds, as their upstream counterparts keep work
 /// queues: deterministic, part of the cluster's value.
 #[derive(Clone, Debug, Default)]
