@@ -8,6 +8,7 @@
 //! deterministic.
 
 mod clusterrole_aggregation;
+mod daemonset;
 mod deployment;
 mod garbage_collector;
 mod kubelet;
@@ -54,6 +55,7 @@ pub fn settle(cluster: &mut Cluster) {
         changed |= resource_quota::reconcile(cluster);
         changed |= persistentvolume::reconcile(cluster);
         changed |= taint_eviction::reconcile(cluster);
+        changed |= daemonset::reconcile(cluster);
         changed |= scheduling::reconcile(cluster);
         changed |= kubelet::reconcile(cluster);
         if !changed {
