@@ -116,6 +116,20 @@ pub fn pod_status(pod: &Pod) -> String {
         .and_then(|s| s.reason.clone())
         .or_else(|| status.and_then(|s| s.phase.clone()))
         .unwrap_or_else(|| "Pending".into());
+    // A container that terminated gives its reason (`Completed`), as printPod does.
+    if let Some(r) = status
+        .and_then(|s| s.container_statuses.as_ref())
+        .and_then(|cs| {
+            cs.iter().rev().find_map(|c| {
+                c.state
+                    .as_ref()
+                    .and_then(|st| st.terminated.as_ref())
+                    .and_then(|t| t.reason.clone())
+            })
+        })
+    {
+        reason = r;
+    }
     if crate::scheduler::plugins::scheduling_gates::shows_gated(pod) {
         reason = "SchedulingGated".into();
     }

@@ -199,7 +199,20 @@ pub fn execute(c: &mut Cluster, file: &str, line: u32, command: &str) -> Vec<Res
             let arg = words.get(1).map(String::as_str).unwrap_or("");
             match parse_duration(arg) {
                 Some(secs) => {
-                    c.store.advance(secs);
+                    // Time passes: the cluster settles at every moment something is due
+                    // (a scheduled eviction, a Job's pod finishing) before the end.
+                    let end = c.store.now.saturating_add(secs);
+                    crate::controllers::settle(c);
+                    for _ in 0..10_000 {
+                        match crate::controllers::next_deadline(c).filter(|t| *t < end) {
+                            Some(t) => {
+                                c.store.advance(t.saturating_sub(c.store.now));
+                                crate::controllers::settle(c);
+                            }
+                            None => break,
+                        }
+                    }
+                    c.store.advance(end.saturating_sub(c.store.now));
                     vec![base]
                 }
                 None => fail(

@@ -79,7 +79,7 @@ pub fn add_daemon_tolerations(spec: &mut PodSpec) {
         let same = |o: &Toleration| {
             o.key == t.key
                 && o.operator.as_deref().unwrap_or("Equal") == "Exists"
-                && o.value.as_deref().unwrap_or("") == ""
+                && o.value.as_deref().unwrap_or("").is_empty()
                 && o.effect == t.effect
         };
         if !list.iter().any(same) {

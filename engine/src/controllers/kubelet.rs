@@ -5,12 +5,19 @@
 //! `pkg/kubelet/status/generate.go` (the Initialized / Ready / ContainersReady /
 //! PodReadyToStartContainers conditions). Images always pull and containers always start:
 //! probes, crashes and image errors are not simulated.
+//!
+//! Containers run until the pod is deleted — except in pods controlled by a Job, whose
+//! containers all exit 0 one second (of the logical clock) after they started: the pod becomes
+//! `Succeeded`, its containers `Terminated` with reason `Completed` (as `generateAPIPodStatus`
+//! reports a pod whose containers have all exited 0 and that will not restart them).
 
 use std::collections::BTreeSet;
 
 use k8s_openapi::api::core::v1::{
-    ContainerState, ContainerStateRunning, ContainerStatus, HostIP, Pod, PodCondition, PodIP,
+    ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStatus, HostIP, Pod,
+    PodCondition, PodIP,
 };
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use crate::apiserver::Cluster;
 use crate::object::Object;
@@ -30,6 +37,7 @@ pub fn reconcile(c: &mut Cluster) -> bool {
         c.store.remove(&r);
         changed = true;
     }
+    changed |= complete_job_pods(c);
     let to_start: Vec<(ObjRef, String)> = c
         .store
         .list("Pod")
@@ -171,4 +179,100 @@ fn start(
             })
             .collect(),
     );
+}
+
+/// Seconds a Job's pod runs before its containers exit 0.
+pub const JOB_POD_RUN_SECONDS: i64 = 1;
+
+fn job_pod(p: &Pod) -> bool {
+    p.metadata
+        .owner_references
+        .iter()
+        .flatten()
+        .any(|o| o.controller == Some(true) && o.kind == "Job")
+}
+
+/// When a running pod of a Job finishes, in seconds since the cluster started.
+pub fn job_pod_finish_time(p: &Pod) -> Option<i64> {
+    if !job_pod(p) || p.status.as_ref()?.phase.as_deref() != Some("Running") {
+        return None;
+    }
+    let started = p.status.as_ref()?.start_time.as_ref()?.0.as_second();
+    Some(
+        started
+            .saturating_sub(crate::store::EPOCH)
+            .saturating_add(JOB_POD_RUN_SECONDS),
+    )
+}
+
+fn complete_job_pods(c: &mut Cluster) -> bool {
+    let now = c.store.now;
+    let done: Vec<ObjRef> = c
+        .store
+        .list("Pod")
+        .filter(|s| {
+            s.obj.meta().deletion_timestamp.is_none()
+                && s.obj
+                    .as_pod()
+                    .and_then(job_pod_finish_time)
+                    .is_some_and(|t| t <= now)
+        })
+        .map(|s| ObjRef::of(&s.obj))
+        .collect();
+    let ts = c.store.timestamp();
+    let mut changed = false;
+    for r in done {
+        changed |= c.store.modify(&r, |o| {
+            if let Object::Pod(p) = o {
+                complete(p, &ts);
+            }
+        });
+    }
+    changed
+}
+
+fn not_ready(type_: &str, time: &Time) -> PodCondition {
+    PodCondition {
+        type_: type_.into(),
+        status: "False".into(),
+        reason: Some("PodCompleted".into()),
+        last_transition_time: Some(time.clone()),
+        ..PodCondition::default()
+    }
+}
+
+/// The status of a pod whose containers all exited 0.
+fn complete(p: &mut Pod, now: &Time) {
+    let status = p.status.get_or_insert_with(Default::default);
+    status.phase = Some("Succeeded".into());
+    for c in status.conditions.iter_mut().flatten() {
+        match c.type_.as_str() {
+            "Ready" | "ContainersReady" => *c = not_ready(&c.type_, now),
+            "PodReadyToStartContainers" => {
+                c.status = "False".into();
+                c.last_transition_time = Some(now.clone());
+            }
+            "Initialized" => c.reason = Some("PodCompleted".into()),
+            _ => {}
+        }
+    }
+    for cs in status.container_statuses.iter_mut().flatten() {
+        let started = cs
+            .state
+            .as_ref()
+            .and_then(|s| s.running.as_ref())
+            .and_then(|r| r.started_at.clone());
+        cs.ready = false;
+        cs.started = Some(false);
+        cs.state = Some(ContainerState {
+            terminated: Some(ContainerStateTerminated {
+                exit_code: 0,
+                reason: Some("Completed".into()),
+                started_at: started,
+                finished_at: Some(now.clone()),
+                ..ContainerStateTerminated::default()
+            }),
+            ..ContainerState::default()
+        });
+    }
 }

@@ -11,6 +11,7 @@ mod clusterrole_aggregation;
 mod daemonset;
 mod deployment;
 mod garbage_collector;
+mod job;
 mod kubelet;
 mod namespace;
 mod node_lifecycle;
@@ -56,12 +57,32 @@ pub fn settle(cluster: &mut Cluster) {
         changed |= persistentvolume::reconcile(cluster);
         changed |= taint_eviction::reconcile(cluster);
         changed |= daemonset::reconcile(cluster);
+        changed |= job::reconcile(cluster);
         changed |= scheduling::reconcile(cluster);
         changed |= kubelet::reconcile(cluster);
         if !changed {
             return;
         }
     }
+}
+
+/// The next logical time (seconds since the cluster started) at which a controller or kubelet
+/// has something to do on its own — a scheduled taint eviction, a Job's pod finishing — so
+/// that `sleep` can stop there and let the cluster settle, as time passing would.
+pub fn next_deadline(cluster: &Cluster) -> Option<i64> {
+    let now = cluster.store.now;
+    let evictions = cluster
+        .controller_state
+        .taint_evictions
+        .values()
+        .filter(|w| !w.fired)
+        .map(|w| w.fire_at);
+    let job_pods = cluster
+        .store
+        .list("Pod")
+        .filter_map(|s| s.obj.as_pod())
+        .filter_map(kubelet::job_pod_finish_time);
+    evictions.chain(job_pods).filter(|t| *t > now).min()
 }
 
 /// `rand.SafeEncodeString`'s alphabet (k8s.io/apimachinery/pkg/util/rand): no vowels, no
