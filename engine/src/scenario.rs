@@ -5,7 +5,9 @@
 //! `$ ` is a list of commands (see `steps.rs`); every other document is a manifest applied as
 //! `kubectl apply -f FILE` would apply it. Two kinds of documents configure the cluster instead
 //! of being applied, wherever they stand: `kubefiddle.dev/v1alpha1` `Settings` and kind's
-//! `kind.x-k8s.io/v1alpha4` `Cluster` (see `settings.rs`).
+//! `kind.x-k8s.io/v1alpha4` `Cluster` (see `settings.rs`). A `kubefiddle.dev/v1alpha1`
+//! `StaticPod` document puts a manifest in a node's static pod directory
+//! (`controllers/static_pods.rs`).
 //!
 //! kubectl's reading rules are kept (cli-runtime `pkg/resource/visitor.go`): a YAML syntax error
 //! or a document without apiVersion/kind stops the reading of that file, while a kind the
@@ -155,6 +157,49 @@ enum Item {
     },
 }
 
+/// A `kubefiddle.dev/v1alpha1` `StaticPod` document: `node` and the manifest `pod` in that
+/// node's static pod directory (see `controllers/static_pods.rs`). Errors name the field.
+fn static_pod(v: &Value) -> Result<controllers::static_pods::StaticPod, (String, String)> {
+    let node = v
+        .get("node")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| {
+            (
+                "node".to_string(),
+                "node (the node whose kubelet runs the pod) is required".to_string(),
+            )
+        })?;
+    let pod = v.get("pod").filter(|p| p.is_object()).ok_or_else(|| {
+        (
+            "pod".to_string(),
+            "pod (the Pod manifest) is required".to_string(),
+        )
+    })?;
+    if pod.get("kind").and_then(Value::as_str) != Some("Pod") {
+        return Err((
+            "pod.kind".into(),
+            "pod must be a manifest of kind Pod".into(),
+        ));
+    }
+    match crate::apiserver::decode_value(pod.clone()) {
+        Ok(crate::object::Object::Pod(p)) => {
+            if p.metadata.name.as_deref().unwrap_or("").is_empty() {
+                return Err((
+                    "pod.metadata.name".into(),
+                    "pod.metadata.name is required".into(),
+                ));
+            }
+            Ok(controllers::static_pods::from_manifest(*p, node))
+        }
+        Ok(_) => Err((
+            "pod.kind".into(),
+            "pod must be a manifest of kind Pod".into(),
+        )),
+        Err(e) => Err(("pod".into(), e.server_message().unwrap_or_default())),
+    }
+}
+
 fn is_command_document(body: &str) -> bool {
     let mut any = false;
     for l in body.lines() {
@@ -193,6 +238,7 @@ pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
     let mut settings = Settings::default();
     let mut kind_cluster: Option<(Value, String, u32)> = None;
     let mut has_nodes = false;
+    let mut static_pods = Vec::new();
 
     for input in inputs {
         let mut stopped = false;
@@ -260,6 +306,18 @@ pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
                                 line: positions.nearest(&field).map(|p| p.line).unwrap_or(line),
                                 severity: Severity::Error,
                                 message: format!("Settings: {msg}"),
+                            }),
+                        }
+                        continue;
+                    }
+                    if api_version == SETTINGS_API_VERSION && kind == "StaticPod" {
+                        match static_pod(&value) {
+                            Ok(sp) => static_pods.push(sp),
+                            Err((field, msg)) => notes.push(Note {
+                                file: input.name.clone(),
+                                line: positions.nearest(&field).map(|p| p.line).unwrap_or(line),
+                                severity: Severity::Error,
+                                message: format!("StaticPod: {msg}"),
                             }),
                         }
                         continue;
@@ -358,6 +416,7 @@ pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
             .for_each(|n| cluster.register_node(n)),
         None => {}
     }
+    cluster.controller_state.static_pods = static_pods;
     controllers::settle(&mut cluster);
 
     let mut results = Vec::new();

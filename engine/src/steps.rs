@@ -876,9 +876,11 @@ fn get(
         return Ok(vec![error_record(base, info, &list_ns, "", e)]);
     }
     let text = match info.kind {
-        "Pod" if args.all_namespaces || args.output.as_deref() == Some("wide") => {
-            printers::pods_wide(&c.store)
-        }
+        "Pod" if args.all_namespaces => printers::pods_wide(&c.store),
+        "Pod" if args.output.as_deref() == Some("wide") => printers::pods_wide_in(
+            &c.store,
+            Some(args.namespace.as_deref().unwrap_or("default")),
+        ),
         "Pod" => printers::pods(&c.store, args.namespace.as_deref().unwrap_or("default")),
         "Node" => printers::nodes(&c.store),
         "Event" => printers::events(&c.store, false),

@@ -21,6 +21,7 @@ mod resource_quota;
 mod root_ca_cert_publisher;
 mod scheduling;
 mod serviceaccounts;
+pub(crate) mod static_pods;
 mod taint_eviction;
 
 use std::collections::BTreeMap;
@@ -36,6 +37,8 @@ pub(crate) use taint_eviction::add_disruption_condition;
 pub struct State {
     /// The taint eviction controller's timed work queue, by pod.
     pub(crate) taint_evictions: BTreeMap<ObjRef, taint_eviction::ScheduledEviction>,
+    /// Each node's static pods (its manifest directory), as its kubelet holds them.
+    pub(crate) static_pods: Vec<static_pods::StaticPod>,
 }
 
 /// Upper bound on rounds, so that a controller bug can never hang the page.
@@ -59,6 +62,7 @@ pub fn settle(cluster: &mut Cluster) {
         changed |= daemonset::reconcile(cluster);
         changed |= job::reconcile(cluster);
         changed |= scheduling::reconcile(cluster);
+        changed |= static_pods::reconcile(cluster);
         changed |= kubelet::reconcile(cluster);
         if !changed {
             return;
