@@ -460,10 +460,12 @@ mod tests {
         .unwrap_or_default()
     }
 
+    type Case = (&'static str, serde_json::Value, i32, (bool, i32, i32));
+
     #[test]
     fn surge_rounds_up_unavailable_rounds_down_and_both_zero_means_one_unavailable() {
         #[rustfmt::skip]
-        let cases: Vec<(&str, serde_json::Value, i32, (bool, i32, i32))> = vec![
+        let cases: Vec<Case> = vec![
             ("the 25% defaults on 3 replicas", serde_json::json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}), 3, (true, 1, 0)),
             ("the 25% defaults on 4 replicas", serde_json::json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}), 4, (true, 1, 1)),
             ("integers as given", serde_json::json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 2, "maxUnavailable": 1}}), 5, (true, 2, 1)),
