@@ -524,6 +524,7 @@ pub(super) fn drain(
             Outcome::Invalid,
         ));
     }
+    // `--timeout=0` (the default) means no timeout.
     let timeout = match args.timeout.as_deref() {
         None => None,
         Some(t) => Some(parse_go_duration(t).ok_or_else(|| {
@@ -532,7 +533,8 @@ pub(super) fn drain(
                 Outcome::Invalid,
             )
         })?),
-    };
+    }
+    .filter(|t| *t > 0);
     let flags = Flags {
         ignore_daemonsets: args.ignore_daemonsets,
         delete_emptydir_data: args.delete_emptydir_data,
