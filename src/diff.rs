@@ -138,10 +138,7 @@ pub fn diff_lines(a: &[String], b: &[String]) -> Vec<(Change, String)> {
         .zip(b[prefix..].iter().rev())
         .take_while(|(x, y)| x == y)
         .count();
-    let (a_mid, b_mid) = (
-        &a[prefix..a.len() - suffix],
-        &b[prefix..b.len() - suffix],
-    );
+    let (a_mid, b_mid) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
     let mut out: Vec<(Change, String)> = a[..prefix]
         .iter()
         .map(|l| (Change::Same, l.clone()))
@@ -196,11 +193,7 @@ pub fn hunks(diff: &[(Change, String)], context: usize) -> Vec<Row> {
         .filter(|(_, (c, _))| *c != Change::Same)
         .map(|(i, _)| i)
         .collect();
-    let near = |i: usize| {
-        changed
-            .iter()
-            .any(|&c| i.abs_diff(c) <= context)
-    };
+    let near = |i: usize| changed.iter().any(|&c| i.abs_diff(c) <= context);
     let mut rows = Vec::new();
     let mut skipped = 0usize;
     for (i, (change, line)) in diff.iter().enumerate() {
@@ -222,7 +215,10 @@ pub fn hunks(diff: &[(Change, String)], context: usize) -> Vec<Row> {
 
 /// The folded YAML diff of two renderings of an object.
 pub fn object_diff(before: &Value, after: &Value, context: usize) -> Vec<Row> {
-    hunks(&diff_lines(&yaml_lines(before), &yaml_lines(after)), context)
+    hunks(
+        &diff_lines(&yaml_lines(before), &yaml_lines(after)),
+        context,
+    )
 }
 
 #[cfg(test)]
@@ -280,10 +276,7 @@ spec:
     #[test]
     fn nested_lists_and_scalars_in_lists_line_up_under_their_dash() {
         let v = json!({"a": [[1, 2], {"b": [{"c": 3}]}]});
-        assert_eq!(
-            yaml_lines(&v),
-            lines("a:\n- - 1\n  - 2\n- b:\n  - c: 3")
-        );
+        assert_eq!(yaml_lines(&v), lines("a:\n- - 1\n  - 2\n- b:\n  - c: 3"));
     }
 
     #[test]
