@@ -133,21 +133,25 @@ fn panel(
         <section class="trace-panel" aria-label={format!("Admission trace of {}", title(key))} {onkeydown}>
             <header>
                 <h3>{ "Admission " }<code>{ title(key) }</code></h3>
-                { outcome }
                 { for line_button }
-                <span class="spacer" />
                 <button type="button" class="icon-button" onclick={close} aria-label="Close the admission trace">{ "×" }</button>
             </header>
+            <div class="trace-outcome">
+                { outcome }
+                if mutations > 0 {
+                    <span class="muted">{ format!("{mutations} plugin{} changed the object", if mutations == 1 { "" } else { "s" }) }</span>
+                }
+            </div>
             if let Some(message) = record.filter(|_| failed).and_then(|r| r.message.clone()) {
                 <p class="reject-msg">{ message }</p>
             }
             if let Some(r) = record {
-                { for r.warnings.iter().map(|w| html! { <p class="warn-msg">{ format!("Warning: {w}") }</p> }) }
+                { for r.warnings.iter().map(|w| warning(w)) }
             }
             if stopped_before {
                 <p class="muted">{ format!("This request stopped before admission ({}): the trace below is of the last request for this object that reached it.", decided_by.clone().unwrap_or_default()) }</p>
             }
-            <h4>{ "Mutating admission " }<span class="muted">{ format!("{} plugins, {} changed the object", mutate.len(), mutations) }</span></h4>
+            <h4>{ "Mutating admission " }<span class="muted">{ format!("{} plugins, in order", mutate.len()) }</span></h4>
             <ol class="trace">{ for mutate.iter().map(|s| step(s)) }</ol>
             if validation_failed {
                 <ol class="trace"><li class="step rejected">
@@ -165,14 +169,38 @@ fn panel(
     }
 }
 
+/// A `Warning:` line, folded after its first clause (PodSecurity's list every check).
+fn warning(w: &str) -> Html {
+    let text = format!("Warning: {w}");
+    match w.split_once(": ") {
+        Some((head, _)) if text.len() > 120 => html! {
+            <details class="warn-msg">
+                <summary>{ format!("Warning: {head}") }<span class="muted">{ " · details" }</span></summary>
+                <div>{ text }</div>
+            </details>
+        },
+        _ => html! { <p class="warn-msg">{ text }</p> },
+    }
+}
+
+/// Long lines (the last-applied annotation) are cut for reading; the full text is in the
+/// object itself.
+fn clip(line: &str) -> String {
+    const MAX: usize = 110;
+    match line.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_string(),
+    }
+}
+
 fn step(s: &PluginStep) -> Html {
     let diff = match (&s.before, &s.after) {
         (Some(before), Some(after)) => {
             let rows = object_diff(before, after, 2).into_iter().map(|r| match r {
                 Row::Skipped(n) => html! { <div class="d skip">{ format!("⋯ {n} unchanged line{}", if n == 1 { "" } else { "s" }) }</div> },
-                Row::Line(Change::Same, l) => html! { <div class="d same">{ format!("  {l}") }</div> },
-                Row::Line(Change::Added, l) => html! { <div class="d add">{ format!("+ {l}") }</div> },
-                Row::Line(Change::Removed, l) => html! { <div class="d del">{ format!("- {l}") }</div> },
+                Row::Line(Change::Same, l) => html! { <div class="d same">{ format!("  {}", clip(&l)) }</div> },
+                Row::Line(Change::Added, l) => html! { <div class="d add">{ format!("+ {}", clip(&l)) }</div> },
+                Row::Line(Change::Removed, l) => html! { <div class="d del">{ format!("- {}", clip(&l)) }</div> },
             });
             Some(html! {
                 <details class="mutation" open=true>
