@@ -235,6 +235,13 @@ impl NamespaceView {
 const BOOTSTRAP_NAMESPACES: [&str; 4] =
     ["default", "kube-node-lease", "kube-public", "kube-system"];
 
+/// A quantity as the API server returns it (canonical form: `0.5` reads back as `500m`).
+fn canonical(s: &str) -> String {
+    crate::quantity::Quantity::parse(s)
+        .map(|q| q.canonical_string())
+        .unwrap_or_else(|_| s.to_string())
+}
+
 fn quantity_fraction(used: &str, hard: &str) -> f64 {
     let parse = |s: &str| crate::quantity::Quantity::parse(s).ok().map(|q| q.as_f64());
     let used = parse(used).unwrap_or(0.0);
@@ -272,8 +279,8 @@ fn quota_view(q: &k8s_openapi::api::core::v1::ResourceQuota) -> QuotaView {
             let fraction = quantity_fraction(u, &h.0);
             QuotaResource {
                 resource: resource.clone(),
-                used: u.to_string(),
-                hard: h.0.clone(),
+                used: canonical(u),
+                hard: canonical(&h.0),
                 fraction,
                 level: quota_level(fraction),
             }
@@ -317,7 +324,7 @@ fn limit_range_view(lr: &k8s_openapi::api::core::v1::LimitRange) -> LimitRangeVi
                 lists
                     .get(i)
                     .and_then(|l| l.get(resource))
-                    .map_or_else(|| "-".to_string(), |q| q.0.clone())
+                    .map_or_else(|| "-".to_string(), |q| canonical(&q.0))
             };
             rows.push(LimitRow {
                 type_: item.type_.clone(),
@@ -447,7 +454,7 @@ spec:
     defaultRequest:
       cpu: 250m
     default:
-      cpu: 500m
+      cpu: \"0.5\"
     max:
       memory: 1Gi
   - type: Pod
@@ -510,6 +517,13 @@ spec:
         );
         let cpu = &ns.quotas[0].resources[1];
         assert!((cpu.fraction - 250.0 / 300.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn quantities_show_in_the_canonical_form_the_api_server_returns() {
+        assert_eq!(canonical("0.5"), "500m");
+        assert_eq!(canonical("1024Mi"), "1Gi");
+        assert_eq!(canonical("not-a-quantity"), "not-a-quantity");
     }
 
     #[test]
