@@ -146,7 +146,18 @@ pub fn output(props: &OutputProps) -> Html {
                     let dispatch = dispatch.clone();
                     Callback::from(move |_| dispatch.dispatch(Action::SelectPod(None)))
                 };
-                Some(html! { <WhyHere {pod} {attempt} {on_close} /> })
+                let key = ObjKey {
+                    kind: "Pod".into(),
+                    namespace: ns.clone(),
+                    name: name.clone(),
+                };
+                let on_trace = m.trace(&key).is_some().then(|| {
+                    let dispatch = dispatch.clone();
+                    Callback::from(move |()| {
+                        dispatch.dispatch(Action::SelectObject(Some(key.clone())))
+                    })
+                });
+                Some(html! { <WhyHere {pod} {attempt} {on_close} {on_trace} /> })
             });
             html! { <>
                 <Diagram nodes={m.nodes.clone()} pending={m.pending.clone()} selected={state.selected_pod.clone()} {on_select} />

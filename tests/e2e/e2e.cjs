@@ -244,6 +244,18 @@ const SHOTS = process.env.E2E_SHOTS || '';
     await page.waitForSelector('.trace-panel .step.mutated', { timeout: 3000 });
   });
 
+  await check('a pod of the diagram opens its admission trace from "why here?"', async () => {
+    await page.getByRole('tab', { name: /Cluster/ }).click();
+    await page.locator('.pod-chip').filter({ hasText: 'web' }).first().click();
+    await page.waitForSelector('.why-here', { timeout: 5000 });
+    await page.locator('.why-here .trace-link').click();
+    await page.waitForSelector('.trace-panel', { timeout: 3000 });
+    const head = await page.locator('.trace-panel header').innerText();
+    assert(/Pod team\/web/.test(head), `trace header: ${head}`);
+    const mutated = await page.locator('.trace-panel .step.mutated .step-plugin').allInnerTexts();
+    assert(mutated[0] === 'LimitRanger', `mutations: ${mutated}`);
+  });
+
   await check('the namespaces tab shows quota bars, the LimitRange and Pod Security', async () => {
     await page.getByRole('tab', { name: /Namespaces/ }).click();
     await page.waitForSelector('.ns-card', { timeout: 5000 });
