@@ -9,6 +9,7 @@
 pub mod app;
 pub mod browser;
 pub mod components;
+pub mod diff;
 pub mod editing;
 pub mod examples;
 pub mod highlight;

@@ -4,11 +4,13 @@
 
 use std::rc::Rc;
 
+use kubefiddle_engine::admission::PluginStep;
 use kubefiddle_engine::scenario::Stream;
-use kubefiddle_engine::views::{self, NodeView, PodView};
+use kubefiddle_engine::store::ObjRef;
+use kubefiddle_engine::views::{self, NamespaceView, NodeView, PodView};
 use kubefiddle_engine::{printers, run_with_commands, Input, Note, ResultRecord, Run};
 
-use crate::state::Level;
+use crate::state::{Level, ObjKey};
 
 /// The editor's file name in results.
 pub const SCENARIO: &str = "scenario.yaml";
@@ -48,6 +50,9 @@ pub struct Model {
     pub console: Rc<Vec<ConsoleEntry>>,
     pub nodes: Rc<Vec<NodeView>>,
     pub pending: Rc<Vec<PodView>>,
+    pub namespaces: Rc<Vec<NamespaceView>>,
+    /// The scenario's objects that went through admission, with the last request's result.
+    pub traced: Rc<Vec<Traced>>,
     pub failures: usize,
     pub applied: usize,
 }
@@ -79,10 +84,23 @@ impl Model {
             console: Rc::new(console_entries(&run, console)),
             nodes: Rc::new(views::nodes(&run.cluster)),
             pending: Rc::new(views::pending(&run.cluster)),
+            namespaces: Rc::new(views::namespaces(&run.cluster)),
+            traced: Rc::new(traced(&run, &scenario)),
             failures: scenario.iter().filter(|r| r.failed()).count(),
             applied: scenario.iter().filter(|r| !r.failed()).count(),
             run,
         }
+    }
+
+    /// The admission trace of the last request for an object.
+    pub fn trace(&self, key: &ObjKey) -> Option<&Vec<PluginStep>> {
+        self.run.cluster.admission.get(&obj_ref(key))
+    }
+
+    /// The traced object a result row is about.
+    pub fn traced_for(&self, r: &ResultRecord) -> Option<&Traced> {
+        let key = key_of(r);
+        self.traced.iter().find(|t| t.key == key)
     }
 
     pub fn events(&self) -> String {
@@ -96,6 +114,45 @@ impl Model {
     pub fn pods_table(&self) -> String {
         printers::pods_wide(&self.run.cluster.store)
     }
+}
+
+/// An object of the scenario that admission saw, and the result of the last request for it
+/// (the trace the cluster keeps is that request's).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Traced {
+    pub key: ObjKey,
+    pub record: ResultRecord,
+}
+
+/// The object a result is about.
+pub fn key_of(r: &ResultRecord) -> ObjKey {
+    ObjKey {
+        kind: r.kind.clone(),
+        namespace: r.namespace.clone().unwrap_or_default(),
+        name: r.name.clone(),
+    }
+}
+
+fn obj_ref(key: &ObjKey) -> ObjRef {
+    ObjRef::new(&key.kind, &key.namespace, &key.name)
+}
+
+/// The scenario's results whose object has an admission trace, the last result per object,
+/// in the order of those last results.
+fn traced(run: &Run, records: &[&ResultRecord]) -> Vec<Traced> {
+    let mut out: Vec<Traced> = Vec::new();
+    for r in records {
+        let key = key_of(r);
+        if key.name.is_empty() || !run.cluster.admission.contains_key(&obj_ref(&key)) {
+            continue;
+        }
+        out.retain(|t| t.key != key);
+        out.push(Traced {
+            key,
+            record: (*r).clone(),
+        });
+    }
+    out
 }
 
 /// The line a record is about: its field's, else its document's.

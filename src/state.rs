@@ -21,6 +21,8 @@ pub struct State {
     pub tab: Tab,
     /// (namespace, name) of the pod whose "why here?" panel is open.
     pub selected_pod: Option<(String, String)>,
+    /// The object whose admission trace is open.
+    pub selected_object: Option<ObjKey>,
     pub banner: Option<Banner>,
     /// The text an example replaced, for Undo.
     pub previous: Option<String>,
@@ -43,6 +45,8 @@ pub enum Action {
     ClearConsole,
     SetTab(Tab),
     SelectPod(Option<(String, String)>),
+    /// Open (or close) the admission trace of an object.
+    SelectObject(Option<ObjKey>),
     SetTheme(Theme),
     ShowBanner(Banner),
     DismissBanner,
@@ -64,6 +68,7 @@ impl State {
             theme,
             tab: Tab::Cluster,
             selected_pod: None,
+            selected_object: None,
             banner: None,
             previous: None,
             share: None,
@@ -96,6 +101,7 @@ impl State {
                 self.previous = Some(previous);
                 self.console.clear();
                 self.selected_pod = None;
+                self.selected_object = None;
                 self.banner = Some(Banner {
                     level: Level::Info,
                     message: format!("Loaded the example \u{201c}{title}\u{201d}."),
@@ -132,6 +138,12 @@ impl State {
                     self.tab = Tab::Cluster;
                 }
                 self.selected_pod = pod;
+            }
+            Action::SelectObject(object) => {
+                if object.is_some() {
+                    self.tab = Tab::Admission;
+                }
+                self.selected_object = object;
             }
             Action::SetTheme(theme) => self.theme = theme,
             Action::ShowBanner(banner) => self.banner = Some(banner),

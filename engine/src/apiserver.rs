@@ -724,3 +724,122 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod trace_tests {
+    use crate::scenario::{run, Input};
+    use crate::store::ObjRef;
+
+    const SCENARIO: &str = "apiVersion: v1
+kind: Namespace
+metadata:
+  name: team
+---
+apiVersion: v1
+kind: LimitRange
+metadata:
+  name: defaults
+  namespace: team
+spec:
+  limits:
+  - type: Container
+    defaultRequest:
+      cpu: 250m
+    default:
+      cpu: 500m
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata:
+  name: compute
+  namespace: team
+spec:
+  hard:
+    requests.cpu: \"1\"
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: team
+spec:
+  containers:
+  - name: nginx
+    image: nginx
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: big
+  namespace: team
+spec:
+  containers:
+  - name: app
+    image: nginx
+    resources:
+      requests:
+        cpu: 900m
+";
+
+    fn trace(kind: &str, ns: &str, name: &str) -> Vec<(String, &'static str, &'static str)> {
+        let r = run(&[Input::new("s.yaml", SCENARIO)]);
+        r.cluster
+            .admission
+            .get(&ObjRef::new(kind, ns, name))
+            .map(|t| {
+                t.iter()
+                    .map(|s| (s.plugin.clone(), s.phase, s.verdict))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_pod_the_quota_rejects_keeps_its_trace_ending_with_the_rejecting_plugin() {
+        let r = run(&[Input::new("s.yaml", SCENARIO)]);
+        let t = r
+            .cluster
+            .admission
+            .get(&ObjRef::new("Pod", "team", "big"))
+            .cloned()
+            .unwrap_or_default();
+        let last = t.last().map(|s| (s.plugin.as_str(), s.phase, s.verdict));
+        assert_eq!(last, Some(("ResourceQuota", "validate", "rejected")));
+        let message = t.last().and_then(|s| s.message.clone()).unwrap_or_default();
+        assert!(message.contains("exceeded quota: compute"), "{message}");
+        // The rejected pod was not stored, but its mutations are still in the trace.
+        assert!(!r.cluster.store.contains(&ObjRef::new("Pod", "team", "big")));
+        assert!(t
+            .iter()
+            .any(|s| s.plugin == "LimitRanger" && s.verdict == "mutated"));
+    }
+
+    #[test]
+    fn an_admitted_pod_keeps_the_trace_of_its_create_with_limit_rangers_before_and_after() {
+        let r = run(&[Input::new("s.yaml", SCENARIO)]);
+        let t = r
+            .cluster
+            .admission
+            .get(&ObjRef::new("Pod", "team", "web"))
+            .cloned()
+            .unwrap_or_default();
+        let lr = t
+            .iter()
+            .find(|s| s.plugin == "LimitRanger" && s.phase == "mutate");
+        let lr = lr.map(|s| (s.verdict, s.before.clone(), s.after.clone()));
+        let Some(("mutated", Some(before), Some(after))) = lr else {
+            panic!("no LimitRanger mutation in {t:?}");
+        };
+        assert_eq!(
+            before.pointer("/spec/containers/0/resources/requests"),
+            None
+        );
+        assert_eq!(
+            after.pointer("/spec/containers/0/resources/requests/cpu"),
+            Some(&serde_json::json!("250m"))
+        );
+        assert!(trace("Pod", "team", "web")
+            .iter()
+            .all(|(_, _, verdict)| *verdict != "rejected"));
+    }
+}

@@ -144,3 +144,480 @@ pub fn pending(c: &Cluster) -> Vec<PodView> {
 pub fn last_attempt<'a>(c: &'a Cluster, pod: &ObjRef) -> Option<&'a Attempt> {
     c.attempts.iter().rev().find(|a| &a.pod == pod)
 }
+
+/// One resource of a ResourceQuota: `kubectl describe quota`'s Resource / Used / Hard row
+/// (`k8s.io/kubectl/pkg/describe/describe.go`, `describeQuota`), with how full it is.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuotaResource {
+    pub resource: String,
+    pub used: String,
+    pub hard: String,
+    /// used / hard, 0.0..=1.0 (a hard limit of zero counts as full).
+    pub fraction: f64,
+    /// `ok`, `near` (80 % or more) or `full` (nothing more fits).
+    pub level: &'static str,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuotaView {
+    pub name: String,
+    /// `spec.scopes` and the scope selector's scope names.
+    pub scopes: Vec<String>,
+    pub resources: Vec<QuotaResource>,
+}
+
+/// One row of `kubectl describe limitrange` (`describeLimitRangeSpec`): a resource of one
+/// limit type, `-` where the LimitRange sets nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitRow {
+    /// `Container`, `Pod` or `PersistentVolumeClaim`.
+    pub type_: String,
+    pub resource: String,
+    pub min: String,
+    pub max: String,
+    pub default_request: String,
+    pub default_limit: String,
+    pub max_limit_request_ratio: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitRangeView {
+    pub name: String,
+    pub rows: Vec<LimitRow>,
+}
+
+/// A Pod Security admission mode of a namespace: its level and version, from the namespace's
+/// `pod-security.kubernetes.io/<mode>` and `<mode>-version` labels or else the plugin's
+/// defaults (`k8s.io/pod-security-admission/api/constants.go`, `helpers.go`
+/// PolicyToEvaluate).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSecurityMode {
+    /// `enforce`, `audit` or `warn`.
+    pub mode: &'static str,
+    pub level: String,
+    pub version: String,
+    /// Whether the namespace's labels set it (else it is the plugin's default).
+    pub labelled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceView {
+    pub name: String,
+    /// `Active` or `Terminating`.
+    pub phase: String,
+    pub pods: usize,
+    pub quotas: Vec<QuotaView>,
+    pub limit_ranges: Vec<LimitRangeView>,
+    pub pod_security: Vec<PodSecurityMode>,
+    /// Listed in the PodSecurity configuration's `exemptions.namespaces`.
+    pub pod_security_exempt: bool,
+}
+
+impl NamespaceView {
+    /// Whether anything constrains the namespace's pods (a quota, a LimitRange, a Pod
+    /// Security level other than privileged).
+    pub fn has_policy(&self) -> bool {
+        !self.quotas.is_empty()
+            || !self.limit_ranges.is_empty()
+            || self
+                .pod_security
+                .iter()
+                .any(|m| m.labelled || m.level != "privileged")
+    }
+}
+
+const BOOTSTRAP_NAMESPACES: [&str; 4] =
+    ["default", "kube-node-lease", "kube-public", "kube-system"];
+
+/// A quantity as the API server returns it (canonical form: `0.5` reads back as `500m`).
+fn canonical(s: &str) -> String {
+    crate::quantity::Quantity::parse(s)
+        .map(|q| q.canonical_string())
+        .unwrap_or_else(|_| s.to_string())
+}
+
+fn quantity_fraction(used: &str, hard: &str) -> f64 {
+    let parse = |s: &str| crate::quantity::Quantity::parse(s).ok().map(|q| q.as_f64());
+    let used = parse(used).unwrap_or(0.0);
+    match parse(hard) {
+        Some(h) if h > 0.0 && (used / h).is_finite() => (used / h).clamp(0.0, 1.0),
+        // A hard limit of 0 (or one that does not parse) leaves no room.
+        _ => 1.0,
+    }
+}
+
+fn quota_level(fraction: f64) -> &'static str {
+    if fraction >= 1.0 {
+        "full"
+    } else if fraction >= 0.8 {
+        "near"
+    } else {
+        "ok"
+    }
+}
+
+fn quota_view(q: &k8s_openapi::api::core::v1::ResourceQuota) -> QuotaView {
+    let spec = q.spec.clone().unwrap_or_default();
+    let status = q.status.clone().unwrap_or_default();
+    // The controller copies spec.hard into status.hard once it has synced the quota.
+    let hard = status
+        .hard
+        .filter(|h| !h.is_empty())
+        .or(spec.hard)
+        .unwrap_or_default();
+    let used = status.used.unwrap_or_default();
+    let resources = hard
+        .iter()
+        .map(|(resource, h)| {
+            let u = used.get(resource).map_or("0", |u| u.0.as_str());
+            let fraction = quantity_fraction(u, &h.0);
+            QuotaResource {
+                resource: resource.clone(),
+                used: canonical(u),
+                hard: canonical(&h.0),
+                fraction,
+                level: quota_level(fraction),
+            }
+        })
+        .collect();
+    let mut scopes = spec.scopes.unwrap_or_default();
+    if let Some(sel) = spec.scope_selector {
+        for e in sel.match_expressions.unwrap_or_default() {
+            if !scopes.contains(&e.scope_name) {
+                scopes.push(e.scope_name);
+            }
+        }
+    }
+    QuotaView {
+        name: q.metadata.name.clone().unwrap_or_default(),
+        scopes,
+        resources,
+    }
+}
+
+fn limit_range_view(lr: &k8s_openapi::api::core::v1::LimitRange) -> LimitRangeView {
+    let mut rows = Vec::new();
+    let items = lr
+        .spec
+        .as_ref()
+        .map(|s| s.limits.clone())
+        .unwrap_or_default();
+    for item in items {
+        let lists = [
+            item.min.unwrap_or_default(),
+            item.max.unwrap_or_default(),
+            item.default_request.unwrap_or_default(),
+            item.default.unwrap_or_default(),
+            item.max_limit_request_ratio.unwrap_or_default(),
+        ];
+        let mut resources: Vec<&String> = lists.iter().flat_map(|l| l.keys()).collect();
+        resources.sort();
+        resources.dedup();
+        for resource in resources {
+            let cell = |i: usize| {
+                lists
+                    .get(i)
+                    .and_then(|l| l.get(resource))
+                    .map_or_else(|| "-".to_string(), |q| canonical(&q.0))
+            };
+            rows.push(LimitRow {
+                type_: item.type_.clone(),
+                resource: resource.clone(),
+                min: cell(0),
+                max: cell(1),
+                default_request: cell(2),
+                default_limit: cell(3),
+                max_limit_request_ratio: cell(4),
+            });
+        }
+    }
+    LimitRangeView {
+        name: lr.metadata.name.clone().unwrap_or_default(),
+        rows,
+    }
+}
+
+/// The namespace's Pod Security modes: its labels, else the PodSecurity configuration's
+/// `defaults` (from the scenario's AdmissionConfiguration), else `privileged` at `latest`.
+fn pod_security_modes(
+    labels: &BTreeMap<String, String>,
+    defaults: Option<&serde_json::Value>,
+) -> Vec<PodSecurityMode> {
+    const PREFIX: &str = "pod-security.kubernetes.io/";
+    ["enforce", "audit", "warn"]
+        .into_iter()
+        .map(|mode| {
+            let version_key = format!("{mode}-version");
+            let default = |key: &str, fallback: &str| {
+                defaults
+                    .and_then(|d| d.get(key))
+                    .and_then(serde_json::Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or(fallback)
+                    .to_string()
+            };
+            let level = labels.get(&format!("{PREFIX}{mode}"));
+            let version = labels.get(&format!("{PREFIX}{version_key}"));
+            PodSecurityMode {
+                mode,
+                labelled: level.is_some() || version.is_some(),
+                level: level
+                    .cloned()
+                    .unwrap_or_else(|| default(mode, "privileged")),
+                version: version
+                    .cloned()
+                    .unwrap_or_else(|| default(&version_key, "latest")),
+            }
+        })
+        .collect()
+}
+
+/// Every namespace with what limits its pods: ResourceQuotas as used / hard, LimitRanges as
+/// `kubectl describe limitrange` lists them, and the Pod Security levels. The namespaces the
+/// cluster starts with are left out unless something constrains them.
+pub fn namespaces(c: &Cluster) -> Vec<NamespaceView> {
+    let config = c.settings.admission_config.get("PodSecurity");
+    let defaults = config.and_then(|v| v.get("defaults"));
+    let exempt: Vec<&str> = config
+        .and_then(|v| v.pointer("/exemptions/namespaces"))
+        .and_then(serde_json::Value::as_array)
+        .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default();
+    c.store
+        .list("Namespace")
+        .filter_map(|s| s.obj.as_namespace())
+        .map(|ns| {
+            let name = ns.metadata.name.clone().unwrap_or_default();
+            let quotas = c
+                .store
+                .list_ns("ResourceQuota", &name)
+                .filter_map(|s| match &s.obj {
+                    crate::object::Object::ResourceQuota(q) => Some(quota_view(q)),
+                    _ => None,
+                })
+                .collect();
+            let limit_ranges = c
+                .store
+                .list_ns("LimitRange", &name)
+                .filter_map(|s| match &s.obj {
+                    crate::object::Object::LimitRange(lr) => Some(limit_range_view(lr)),
+                    _ => None,
+                })
+                .collect();
+            let labels = ns.metadata.labels.clone().unwrap_or_default();
+            NamespaceView {
+                phase: ns
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.phase.clone())
+                    .unwrap_or_else(|| "Active".into()),
+                pods: c.store.list_ns("Pod", &name).count(),
+                quotas,
+                limit_ranges,
+                pod_security: pod_security_modes(&labels, defaults),
+                pod_security_exempt: exempt.contains(&name.as_str()),
+                name,
+            }
+        })
+        .filter(|v| !BOOTSTRAP_NAMESPACES.contains(&v.name.as_str()) || v.has_policy())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{run, Input};
+
+    const TEAM: &str = "apiVersion: v1
+kind: Namespace
+metadata:
+  name: team
+  labels:
+    pod-security.kubernetes.io/enforce: baseline
+    pod-security.kubernetes.io/enforce-version: v1.34
+    pod-security.kubernetes.io/warn: restricted
+---
+apiVersion: v1
+kind: LimitRange
+metadata:
+  name: defaults
+  namespace: team
+spec:
+  limits:
+  - type: Container
+    defaultRequest:
+      cpu: 250m
+    default:
+      cpu: \"0.5\"
+    max:
+      memory: 1Gi
+  - type: Pod
+    maxLimitRequestRatio:
+      cpu: \"4\"
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata:
+  name: compute
+  namespace: team
+spec:
+  hard:
+    requests.cpu: 300m
+    pods: \"4\"
+    services: \"0\"
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: team
+spec:
+  containers:
+  - name: nginx
+    image: nginx
+";
+
+    fn team() -> NamespaceView {
+        let r = run(&[Input::new("s.yaml", TEAM)]);
+        namespaces(&r.cluster)
+            .into_iter()
+            .find(|n| n.name == "team")
+            .expect("the team namespace")
+    }
+
+    #[test]
+    fn quota_bars_show_used_over_hard_with_a_level_per_resource() {
+        let ns = team();
+        assert_eq!(ns.quotas.len(), 1);
+        let rows: Vec<(&str, &str, &str, &str)> = ns.quotas[0]
+            .resources
+            .iter()
+            .map(|r| {
+                (
+                    r.resource.as_str(),
+                    r.used.as_str(),
+                    r.hard.as_str(),
+                    r.level,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("pods", "1", "4", "ok"),
+                ("requests.cpu", "250m", "300m", "near"),
+                ("services", "0", "0", "full"),
+            ]
+        );
+        let cpu = &ns.quotas[0].resources[1];
+        assert!((cpu.fraction - 250.0 / 300.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn quantities_show_in_the_canonical_form_the_api_server_returns() {
+        assert_eq!(canonical("0.5"), "500m");
+        assert_eq!(canonical("1024Mi"), "1Gi");
+        assert_eq!(canonical("not-a-quantity"), "not-a-quantity");
+    }
+
+    #[test]
+    fn limit_ranges_list_each_resource_of_each_type_as_kubectl_describe_does() {
+        let ns = team();
+        let rows = &ns.limit_ranges[0].rows;
+        let cpu = rows
+            .iter()
+            .find(|r| r.type_ == "Container" && r.resource == "cpu")
+            .expect("container cpu");
+        assert_eq!(
+            (
+                cpu.min.as_str(),
+                cpu.max.as_str(),
+                cpu.default_request.as_str(),
+                cpu.default_limit.as_str(),
+                cpu.max_limit_request_ratio.as_str()
+            ),
+            ("-", "-", "250m", "500m", "-")
+        );
+        let memory = rows
+            .iter()
+            .find(|r| r.type_ == "Container" && r.resource == "memory")
+            .expect("container memory");
+        assert_eq!(memory.max, "1Gi");
+        let pod = rows.iter().find(|r| r.type_ == "Pod").expect("pod row");
+        assert_eq!(
+            (pod.resource.as_str(), pod.max_limit_request_ratio.as_str()),
+            ("cpu", "4")
+        );
+    }
+
+    #[test]
+    fn pod_security_modes_come_from_labels_and_otherwise_from_the_defaults() {
+        let ns = team();
+        let modes: Vec<(&str, &str, &str, bool)> = ns
+            .pod_security
+            .iter()
+            .map(|m| (m.mode, m.level.as_str(), m.version.as_str(), m.labelled))
+            .collect();
+        assert_eq!(
+            modes,
+            vec![
+                ("enforce", "baseline", "v1.34", true),
+                ("audit", "privileged", "latest", false),
+                ("warn", "restricted", "latest", true),
+            ]
+        );
+        assert_eq!(ns.pods, 1);
+        assert!(!ns.pod_security_exempt);
+    }
+
+    #[test]
+    fn pod_security_defaults_and_exemptions_come_from_the_admission_configuration() {
+        let config = "apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+- name: PodSecurity
+  configuration:
+    apiVersion: pod-security.admission.config.k8s.io/v1
+    kind: PodSecurityConfiguration
+    defaults:
+      enforce: baseline
+      enforce-version: v1.30
+    exemptions:
+      namespaces: [kube-system]
+";
+        let r = run(&[Input::new("s.yaml", config)]);
+        let all = namespaces(&r.cluster);
+        let default = all.iter().find(|n| n.name == "default").expect("default");
+        assert_eq!(default.pod_security[0].level, "baseline");
+        assert_eq!(default.pod_security[0].version, "v1.30");
+        assert!(!default.pod_security[0].labelled);
+        let system = all
+            .iter()
+            .find(|n| n.name == "kube-system")
+            .expect("kube-system");
+        assert!(system.pod_security_exempt);
+    }
+
+    #[test]
+    fn the_bootstrap_namespaces_are_left_out_when_nothing_constrains_them() {
+        let r = run(&[Input::new("s.yaml", "")]);
+        assert!(namespaces(&r.cluster).is_empty());
+    }
+
+    #[test]
+    fn a_quota_with_an_unparsable_or_zero_hard_limit_counts_as_full() {
+        assert_eq!(quantity_fraction("0", "0"), 1.0);
+        assert_eq!(quantity_fraction("1", "x"), 1.0);
+        assert_eq!(quantity_fraction("3", "2"), 1.0);
+        assert_eq!(quantity_fraction("1Gi", "2Gi"), 0.5);
+        assert_eq!(quota_level(0.79), "ok");
+        assert_eq!(quota_level(0.8), "near");
+        assert_eq!(quota_level(1.0), "full");
+    }
+}

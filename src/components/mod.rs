@@ -1,12 +1,14 @@
 //! The app's components, one a file, each with `PartialEq` props, plus the helpers they share:
 //! status colours and kubectl-table rendering.
 
+pub mod admission_trace;
 pub mod banner;
 pub mod console;
 pub mod diagram;
 pub mod editor;
 pub mod header;
 pub mod highlighted;
+pub mod namespaces;
 pub mod node_card;
 pub mod output;
 pub mod pod_chip;

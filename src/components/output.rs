@@ -9,13 +9,15 @@ use kubefiddle_engine::views;
 use web_sys::{Element, HtmlElement, ScrollBehavior, ScrollIntoViewOptions, ScrollLogicalPosition};
 use yew::prelude::*;
 
+use super::admission_trace::AdmissionTrace;
 use super::console::Console;
 use super::diagram::Diagram;
+use super::namespaces::Namespaces;
 use super::results::Results;
 use super::tables::Tables;
 use super::why_here::WhyHere;
 use crate::model::Model;
-use crate::state::{Action, State, Tab};
+use crate::state::{Action, ObjKey, State, Tab};
 
 #[derive(Properties, PartialEq)]
 pub struct OutputProps {
@@ -92,6 +94,38 @@ pub fn output(props: &OutputProps) -> Html {
         )
     });
 
+    let refused = m.traced.iter().filter(|t| t.record.failed()).count();
+    let admission_badge = Some(if refused > 0 {
+        (format!("{refused} refused"), "bad")
+    } else {
+        (format!("{} objects", m.traced.len()), "neutral")
+    });
+    let quota_level = m
+        .namespaces
+        .iter()
+        .flat_map(|n| &n.quotas)
+        .flat_map(|q| &q.resources)
+        .map(|r| r.level)
+        .max_by_key(|l| match *l {
+            "full" => 2,
+            "near" => 1,
+            _ => 0,
+        });
+    let namespaces_badge = match quota_level {
+        Some("full") => Some(("quota full".to_string(), "bad")),
+        Some("near") => Some(("quota near".to_string(), "wait")),
+        _ => (!m.namespaces.is_empty()).then(|| (m.namespaces.len().to_string(), "neutral")),
+    };
+    let on_trace = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |key: Option<ObjKey>| dispatch.dispatch(Action::SelectObject(key)))
+    };
+    let on_goto = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |(line, column): (u32, u32)| {
+            dispatch.dispatch(Action::Goto { line, column })
+        })
+    };
     let on_select = {
         let dispatch = dispatch.clone();
         Callback::from(move |pod: (String, String)| dispatch.dispatch(Action::SelectPod(Some(pod))))
@@ -112,13 +146,36 @@ pub fn output(props: &OutputProps) -> Html {
                     let dispatch = dispatch.clone();
                     Callback::from(move |_| dispatch.dispatch(Action::SelectPod(None)))
                 };
-                Some(html! { <WhyHere {pod} {attempt} {on_close} /> })
+                let key = ObjKey {
+                    kind: "Pod".into(),
+                    namespace: ns.clone(),
+                    name: name.clone(),
+                };
+                let on_trace = m.trace(&key).is_some().then(|| {
+                    let dispatch = dispatch.clone();
+                    Callback::from(move |()| {
+                        dispatch.dispatch(Action::SelectObject(Some(key.clone())))
+                    })
+                });
+                Some(html! { <WhyHere {pod} {attempt} {on_close} {on_trace} /> })
             });
             html! { <>
                 <Diagram nodes={m.nodes.clone()} pending={m.pending.clone()} selected={state.selected_pod.clone()} {on_select} />
                 <div ref={why_ref}>{ for why }</div>
             </> }
         }
+        Tab::Admission => {
+            let trace = state
+                .selected_object
+                .as_ref()
+                .and_then(|k| m.trace(k))
+                .map(|t| Rc::new(t.clone()));
+            html! {
+                <AdmissionTrace traced={m.traced.clone()} selected={state.selected_object.clone()} {trace}
+                    on_select={on_trace.clone()} on_goto={on_goto.clone()} />
+            }
+        }
+        Tab::Namespaces => html! { <Namespaces namespaces={m.namespaces.clone()} /> },
         Tab::Events => html! {
             <Tables tables={vec![("kubectl get events".to_string(), m.events())]} empty="No events yet." />
         },
@@ -128,12 +185,6 @@ pub fn output(props: &OutputProps) -> Html {
                 ("kubectl get pods -o wide".to_string(), m.pods_table()),
             ]} empty="Nothing in the cluster yet." />
         },
-    };
-    let on_goto = {
-        let dispatch = dispatch.clone();
-        Callback::from(move |(line, column): (u32, u32)| {
-            dispatch.dispatch(Action::Goto { line, column })
-        })
     };
     let on_run = {
         let dispatch = dispatch.clone();
@@ -159,6 +210,8 @@ pub fn output(props: &OutputProps) -> Html {
             <div class="views">
                 <nav class="tabs" role="tablist" aria-label="Views">
                     { tab_button(Tab::Cluster, "Cluster", cluster_badge) }
+                    { tab_button(Tab::Admission, "Admission", admission_badge) }
+                    { tab_button(Tab::Namespaces, "Namespaces", namespaces_badge) }
                     { tab_button(Tab::Events, "Events", events_badge) }
                     { tab_button(Tab::Get, "kubectl get", None) }
                 </nav>
@@ -179,7 +232,8 @@ pub fn output(props: &OutputProps) -> Html {
                     }
                 </div>
                 <div class="terminal-scroll" ref={log_ref}>
-                    <Results groups={m.groups.clone()} notes={m.notes.clone()} console={m.console.clone()} {on_goto} />
+                    <Results groups={m.groups.clone()} notes={m.notes.clone()} console={m.console.clone()} {on_goto}
+                        traced={m.traced.clone()} selected={state.selected_object.clone()} on_trace={on_trace.reform(Some)} />
                 </div>
                 <Console history={Rc::new(state.console.clone())} {on_run} />
             </section>

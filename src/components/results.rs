@@ -9,7 +9,8 @@ use kubefiddle_engine::{Note, Outcome, ResultRecord, Severity};
 use yew::prelude::*;
 
 use super::terminal_text;
-use crate::model::{target_line, ConsoleEntry, Group};
+use crate::model::{key_of, target_line, ConsoleEntry, Group, Traced};
+use crate::state::ObjKey;
 
 #[derive(Properties, PartialEq)]
 pub struct ResultsProps {
@@ -17,6 +18,10 @@ pub struct ResultsProps {
     pub notes: Rc<Vec<Note>>,
     pub console: Rc<Vec<ConsoleEntry>>,
     pub on_goto: Callback<(u32, u32)>,
+    /// The objects with an admission trace: their rows open it.
+    pub traced: Rc<Vec<Traced>>,
+    pub selected: Option<ObjKey>,
+    pub on_trace: Callback<ObjKey>,
 }
 
 fn outcome_class(o: Outcome) -> &'static str {
@@ -66,7 +71,7 @@ pub fn results(props: &ResultsProps) -> Html {
         html! {
             <div class="term-group">
                 <div class="prompt-line"><span class="prompt">{ "$ " }</span>{ g.prompt.clone() }</div>
-                { for g.records.iter().map(|r| record(r, &props.on_goto)) }
+                { for g.records.iter().map(|r| record(r, props)) }
             </div>
         }
     });
@@ -89,7 +94,11 @@ pub fn results(props: &ResultsProps) -> Html {
     }
 }
 
-fn record(r: &ResultRecord, on_goto: &Callback<(u32, u32)>) -> Html {
+fn record(r: &ResultRecord, props: &ResultsProps) -> Html {
+    let on_goto = &props.on_goto;
+    let key = key_of(r);
+    let traced = props.traced.iter().any(|t| t.key == key);
+    let selected = traced && props.selected.as_ref() == Some(&key);
     let line = target_line(r);
     let column = if r.field_line.is_some() {
         r.field_column.unwrap_or(1)
@@ -97,16 +106,31 @@ fn record(r: &ResultRecord, on_goto: &Callback<(u32, u32)>) -> Html {
         1
     };
     let onclick = {
-        let on_goto = on_goto.clone();
-        Callback::from(move |_: MouseEvent| on_goto.emit((line, column)))
+        let (on_goto, on_trace, key) = (on_goto.clone(), props.on_trace.clone(), key.clone());
+        Callback::from(move |_: MouseEvent| {
+            on_goto.emit((line, column));
+            if traced {
+                on_trace.emit(key.clone());
+            }
+        })
     };
+    let trace_button = traced.then(|| {
+        let (on_trace, key) = (props.on_trace.clone(), key.clone());
+        let onclick = Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            on_trace.emit(key.clone());
+        });
+        html! {
+            <button type="button" class="trace-link" {onclick} title="Show the admission plugins that ran on it">{ "admission ›" }</button>
+        }
+    });
     let message = r.message.clone().unwrap_or_else(|| match &r.command {
         Some(_) => String::new(),
         None => format!("{} {}", r.kind, r.name),
     });
     let failed = r.failed();
     html! {
-        <div class={classes!("rec", outcome_class(r.outcome), failed.then_some("failed"))} {onclick}>
+        <div class={classes!("rec", outcome_class(r.outcome), failed.then_some("failed"), selected.then_some("selected"))} {onclick}>
             { line_link(line, column, on_goto) }
             <div class="rec-body">
                 { for r.warnings.iter().map(|w| html! { <div class="warn-line">{ format!("Warning: {w}") }</div> }) }
@@ -118,7 +142,7 @@ fn record(r: &ResultRecord, on_goto: &Callback<(u32, u32)>) -> Html {
                 if failed && (r.decided_by.is_some() || r.field.is_some()) {
                     <div class="rec-meta">
                         if let Some(by) = &r.decided_by {
-                            <span class="chip">{ "decided by " }<b>{ by.clone() }</b></span>
+                            <span class="plugin-badge bad" title="Who decided: the admission plugin, the decoder, validation or kubectl">{ "decided by " }<b>{ by.clone() }</b></span>
                         }
                         if let Some(field) = &r.field {
                             <span class="chip">{ "field " }<code>{ field.clone() }</code></span>
@@ -126,6 +150,7 @@ fn record(r: &ResultRecord, on_goto: &Callback<(u32, u32)>) -> Html {
                     </div>
                 }
             </div>
+            { for trace_button }
         </div>
     }
 }

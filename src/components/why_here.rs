@@ -13,6 +13,9 @@ pub struct WhyHereProps {
     pub pod: PodView,
     pub attempt: Option<Attempt>,
     pub on_close: Callback<()>,
+    /// Opens the pod's admission trace, when it has one.
+    #[prop_or_default]
+    pub on_trace: Option<Callback<()>>,
 }
 
 /// Plugin names in order of first appearance across the nodes.
@@ -58,6 +61,11 @@ pub fn why_here(props: &WhyHereProps) -> Html {
         <section class="why-here" aria-label={format!("Why here? {title}")}>
             <header>
                 <h3>{ "Why here? " }<code>{ title }</code>{ " " }{ verdict }</h3>
+                <span class="spacer" />
+                if let Some(on_trace) = &props.on_trace {
+                    <button type="button" class="trace-link" onclick={on_trace.reform(|_: MouseEvent| ())}
+                        title="Show the admission plugins that ran on this pod">{ "admission ›" }</button>
+                }
                 <button type="button" class="icon-button" onclick={close} aria-label="Close the why-here panel">{ "×" }</button>
             </header>
             if let Some(message) = props.attempt.as_ref().and_then(|a| a.message.clone()) {

@@ -77,3 +77,84 @@ fn an_invalid_document_marks_its_field_line_as_an_error() {
         .expect("an error marker");
     assert_eq!(marker.line, target_line(failed));
 }
+
+const TEAM: &str = "apiVersion: v1
+kind: Namespace
+metadata:
+  name: team
+---
+apiVersion: v1
+kind: LimitRange
+metadata:
+  name: defaults
+  namespace: team
+spec:
+  limits:
+  - type: Container
+    defaultRequest:
+      cpu: 250m
+    default:
+      cpu: 500m
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata:
+  name: compute
+  namespace: team
+spec:
+  hard:
+    requests.cpu: \"1\"
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: team
+spec:
+  containers:
+  - name: nginx
+    image: nginx
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: big
+  namespace: team
+spec:
+  containers:
+  - name: app
+    image: nginx
+    resources:
+      requests:
+        cpu: 900m
+";
+
+#[test]
+fn every_applied_or_rejected_object_has_its_admission_trace() {
+    let m = Model::compute(TEAM, &[], 1);
+    let names: Vec<&str> = m.traced.iter().map(|t| t.key.name.as_str()).collect();
+    assert_eq!(names, vec!["team", "defaults", "compute", "web", "big"]);
+    let big = m.traced.last().expect("big");
+    assert_eq!(big.record.decided_by.as_deref(), Some("ResourceQuota"));
+    let trace = m.trace(&big.key).expect("trace of the rejected pod");
+    assert_eq!(
+        trace.last().map(|s| (s.plugin.as_str(), s.verdict)),
+        Some(("ResourceQuota", "rejected"))
+    );
+    assert_eq!(m.namespaces.len(), 1);
+    assert_eq!(m.namespaces[0].quotas[0].resources[0].used, "250m");
+}
+
+#[test]
+fn a_reapplied_object_is_listed_once_with_its_last_result() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: a\n    image: nginx\n";
+    let text = format!(
+        "{pod}---\n{}",
+        pod.replace("image: nginx", "image: nginx:1.27")
+    );
+    let m = Model::compute(&text, &[], 1);
+    let webs: Vec<&Traced> = m.traced.iter().filter(|t| t.key.name == "web").collect();
+    assert_eq!(webs.len(), 1);
+    assert_eq!(webs[0].record.line, 10);
+    assert!(m.traced_for(&webs[0].record).is_some());
+}

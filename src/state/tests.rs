@@ -146,3 +146,35 @@ fn banners_and_share_open_and_close() {
     assert_eq!(s.share.as_ref().and_then(|s| s.copied), Some(true));
     assert!(reduce(s, Action::CloseShare).share.is_none());
 }
+
+fn key(name: &str) -> ObjKey {
+    ObjKey {
+        kind: "Pod".into(),
+        namespace: "team".into(),
+        name: name.into(),
+    }
+}
+
+#[test]
+fn selecting_an_object_opens_its_admission_trace_and_closing_it_stays_on_the_tab() {
+    let s = reduce(state(), Action::SetTab(Tab::Events));
+    let s = reduce(s, Action::SelectObject(Some(key("big"))));
+    assert_eq!(s.tab, Tab::Admission);
+    assert_eq!(s.selected_object, Some(key("big")));
+    let s = reduce(s, Action::SelectObject(None));
+    assert_eq!(s.tab, Tab::Admission);
+    assert_eq!(s.selected_object, None);
+}
+
+#[test]
+fn loading_an_example_closes_the_admission_trace() {
+    let s = reduce(state(), Action::SelectObject(Some(key("big"))));
+    let s = reduce(
+        s,
+        Action::LoadExample {
+            title: "t".into(),
+            text: "kind: Node\n".into(),
+        },
+    );
+    assert_eq!(s.selected_object, None);
+}

@@ -1,4 +1,4 @@
-//! The plain data the state holds: theme, tab, banner, editor jump, run request, share link.
+//! The plain data the state holds: theme, tab, selected object, banner, editor jump, run request, share link.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Theme {
@@ -11,8 +11,21 @@ pub enum Theme {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
     Cluster,
+    /// The admission trace of the selected object.
+    Admission,
+    /// Quotas, LimitRanges and Pod Security levels per namespace.
+    Namespaces,
     Events,
     Get,
+}
+
+/// An object the user picked (a result row): kind, namespace (empty when cluster-scoped),
+/// name.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ObjKey {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,8 @@
 // The built site in a real browser: the app loads, an example applies and the node diagram shows
 // placed pods; a bad manifest shows kubectl's message and marks its line; a permalink
-// round-trips; a hostile permalink shows a message instead of a blank page.
+// round-trips; a hostile permalink shows a message instead of a blank page; a quota rejection
+// shows its plugin, selects its line and opens the admission trace with LimitRanger's diff;
+// the namespaces tab shows the quota bars, the LimitRange and the Pod Security levels.
 const { chromium } = require('playwright-core');
 
 const URL = process.env.E2E_URL || 'http://127.0.0.1:8765/';
@@ -40,6 +42,75 @@ spec:
   - name: nginx
     image: nginx
 `;
+
+// A namespace with Pod Security labels, a LimitRange that fills in requests and limits, a
+// quota; "web" is mutated by LimitRanger, "big" (line 50) is refused by ResourceQuota;
+// the quota's bars are green (cpu), amber (requests.memory at 80 %) and red (limits.memory full).
+const TEAM = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: team
+  labels:
+    pod-security.kubernetes.io/enforce: baseline
+    pod-security.kubernetes.io/enforce-version: v1.34
+    pod-security.kubernetes.io/warn: restricted
+---
+apiVersion: v1
+kind: LimitRange
+metadata:
+  name: defaults
+  namespace: team
+spec:
+  limits:
+  - type: Container
+    defaultRequest:
+      cpu: 250m
+      memory: 256Mi
+    default:
+      cpu: 500m
+      memory: 512Mi
+    max:
+      cpu: "2"
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata:
+  name: compute
+  namespace: team
+spec:
+  hard:
+    requests.cpu: "1"
+    requests.memory: 320Mi
+    limits.cpu: "2"
+    limits.memory: 512Mi
+    pods: "3"
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: team
+spec:
+  containers:
+  - name: nginx
+    image: nginx
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: big
+  namespace: team
+spec:
+  containers:
+  - name: app
+    image: nginx
+    resources:
+      requests:
+        cpu: 900m
+      limits:
+        cpu: "1"
+`;
+const SHOTS = process.env.E2E_SHOTS || '';
 
 (async () => {
   const browser = await chromium.launch({
@@ -125,6 +196,118 @@ spec:
     const text = await bad.evaluate(() => document.body.innerText.toLowerCase());
     assert(/permalink|link|could not|invalid|corrupt/.test(text), 'no message about the broken link');
     await bad.close();
+  });
+
+  await check('a quota rejection names its plugin and selects its line', async () => {
+    const shareClose = page.locator('.share-dialog button[aria-label="Close"]');
+    if (await shareClose.count()) await shareClose.click();
+    await setEditor(TEAM);
+    await page.waitForFunction(() => document.body.innerText.includes('exceeded quota: compute'), null, { timeout: 15000 });
+    const rec = page.locator('.rec.failed').filter({ hasText: 'exceeded quota' }).first();
+    const badge = await rec.locator('.plugin-badge').innerText();
+    assert(/ResourceQuota/.test(badge), `the rejection's badge is "${badge}"`);
+    const message = await rec.locator('.msg').innerText();
+    assert(message.startsWith('Error from server (Forbidden): error when creating "scenario.yaml": pods "big" is forbidden: exceeded quota: compute, requested: limits.memory=512Mi,requests.cpu=900m,requests.memory=256Mi, used: limits.memory=512Mi,requests.cpu=250m,requests.memory=256Mi, limited: limits.memory=512Mi,requests.cpu=1,requests.memory=320Mi'),
+      `kubectl's message differs: ${message}`);
+    await rec.locator('.msg').click();
+    await page.waitForTimeout(300);
+    const line = await page.evaluate(() => {
+      const ta = document.querySelector('textarea');
+      return ta.value.slice(0, ta.selectionStart).split('\n').length;
+    });
+    assert(line === 50, `the selection is on line ${line}, not 50`);
+  });
+
+  await check('the admission trace shows the rejecting plugin and LimitRanger\'s diff', async () => {
+    // Clicking the row opened the Admission tab on pod "big".
+    await page.waitForSelector('.trace-panel', { timeout: 5000 });
+    const panel = page.locator('.trace-panel');
+    const head = await panel.locator('header').innerText();
+    assert(/Pod team\/big/.test(head), `trace header: ${head}`);
+    const outcome = await panel.locator('.trace-outcome .plugin-badge').textContent();
+    assert(/refused by ResourceQuota/.test(outcome), `trace outcome: ${outcome}`);
+    const rejected = await panel.locator('.step.rejected .step-plugin').allInnerTexts();
+    assert(rejected.join() === 'ResourceQuota', `rejected steps: ${rejected}`);
+    const lr = panel.locator('.step.mutated').filter({ hasText: 'LimitRanger' });
+    const added = await lr.locator('.d.add').allInnerTexts();
+    assert(added.some((l) => /memory: 256Mi/.test(l)), `LimitRanger's added lines: ${added.join(' | ')}`);
+    const warnings = await panel.locator('.warn-msg').count();
+    assert(warnings === 1, `expected the PodSecurity warning, found ${warnings}`);
+    if (SHOTS) {
+      await page.screenshot({ path: `${SHOTS}/admission-light.png` });
+    }
+    // Escape closes the panel, and the trace of "web" opens from its list entry.
+    await panel.locator('button[aria-label="Close the admission trace"]').focus();
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('.trace-panel', { state: 'detached', timeout: 3000 });
+    await page.locator('.trace-pick').filter({ hasText: 'web' }).click();
+    await page.waitForSelector('.trace-panel .step.mutated', { timeout: 3000 });
+  });
+
+  await check('a pod of the diagram opens its admission trace from "why here?"', async () => {
+    await page.getByRole('tab', { name: /Cluster/ }).click();
+    await page.locator('.pod-chip').filter({ hasText: 'web' }).first().click();
+    await page.waitForSelector('.why-here', { timeout: 5000 });
+    await page.locator('.why-here .trace-link').click();
+    await page.waitForSelector('.trace-panel', { timeout: 3000 });
+    const head = await page.locator('.trace-panel header').innerText();
+    assert(/Pod team\/web/.test(head), `trace header: ${head}`);
+    const mutated = await page.locator('.trace-panel .step.mutated .step-plugin').allInnerTexts();
+    assert(mutated[0] === 'LimitRanger', `mutations: ${mutated}`);
+  });
+
+  await check('the namespaces tab shows quota bars, the LimitRange and Pod Security', async () => {
+    await page.getByRole('tab', { name: /Namespaces/ }).click();
+    await page.waitForSelector('.ns-card', { timeout: 5000 });
+    const cpu = page.locator('.quota-row').filter({ hasText: 'requests.cpu' });
+    const num = await cpu.locator('.quota-num').innerText();
+    assert(num.replace(/\s/g, '') === '250m/1', `requests.cpu shows ${num}`);
+    const width = await cpu.locator('.quota-fill').evaluate((e) => e.style.width);
+    assert(width === '25%', `the bar is ${width} wide`);
+    const levels = await page.locator('.quota-row').evaluateAll((rows) => rows.map((r) => r.className.replace('quota-row', '').trim()).join(','));
+    assert(levels === 'ok,full,ok,ok,near', `quota levels (limits.cpu, limits.memory, pods, requests.cpu, requests.memory): ${levels}`);
+    const pods = await page.locator('.quota-row').filter({ hasText: 'pods' }).locator('.quota-num').innerText();
+    assert(pods.replace(/\s/g, '') === '1/3', `pods shows ${pods}`);
+    const lr = await page.locator('.lr-table').innerText();
+    assert(/Container\s+cpu\s+-\s+2\s+250m\s+500m/.test(lr), `LimitRange table: ${lr}`);
+    const psa = await page.locator('.psa').innerText();
+    assert(/enforce\s*baseline\s*v1\.34/.test(psa) && /warn\s*restricted/.test(psa), `Pod Security: ${psa}`);
+    if (SHOTS) {
+      await page.screenshot({ path: `${SHOTS}/namespaces-light.png` });
+      await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'dark'));
+      await page.screenshot({ path: `${SHOTS}/namespaces-dark.png` });
+      await page.getByRole('tab', { name: /Admission/ }).click();
+      await page.locator('.trace-pick').filter({ hasText: 'big' }).click();
+      await page.waitForSelector('.trace-panel', { timeout: 3000 });
+      await page.screenshot({ path: `${SHOTS}/admission-dark.png` });
+      await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
+      // The panels as a room sees them: the trace scrolled to LimitRanger's diff, the namespace.
+      for (const theme of ['light', 'dark']) {
+        const tall = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+        await tall.goto(URL + '?theme=' + theme, { waitUntil: 'load' });
+        await tall.waitForSelector('textarea', { timeout: 30000 });
+        const ta = tall.locator('textarea').first();
+        await ta.click();
+        await ta.fill(TEAM);
+        await tall.keyboard.press('Control+Enter');
+        await tall.waitForFunction(() => document.body.innerText.includes('exceeded quota: compute'), null, { timeout: 15000 });
+        await tall.locator('.rec.failed .msg').first().click();
+        await tall.waitForSelector('.trace-panel', { timeout: 3000 });
+        await tall.waitForTimeout(400);
+        await tall.screenshot({ path: `${SHOTS}/trace-top-${theme}.png` });
+        await tall.evaluate(() => {
+          const step = [...document.querySelectorAll('.step.mutated')].find((s) => s.textContent.includes('LimitRanger'));
+          const body = document.querySelector('.tab-body');
+          if (step && body) body.scrollTop = step.offsetTop - body.offsetTop - 8;
+        });
+        await tall.waitForTimeout(200);
+        await tall.screenshot({ path: `${SHOTS}/trace-${theme}.png` });
+        await tall.getByRole('tab', { name: /Namespaces/ }).click();
+        await tall.waitForTimeout(200);
+        await tall.screenshot({ path: `${SHOTS}/namespace-${theme}.png` });
+        await tall.close();
+      }
+    }
   });
 
   await check('no uncaught errors in the page', async () => {
