@@ -79,7 +79,7 @@ impl Cluster {
             admission: BTreeMap::new(),
             record_traces: true,
             unschedulable: BTreeMap::new(),
-            warnings: Vec::new(),
+            warnings: Default::default(),
             controller_state: controllers::State::default(),
         };
         c.bootstrap();
@@ -194,7 +194,7 @@ impl Cluster {
             object,
             old_object: old,
             user,
-            warnings: Vec::new(),
+            warnings: Default::default(),
         };
         let view = ClusterView {
             store: &self.store,
@@ -233,7 +233,7 @@ impl Cluster {
         });
         self.admission
             .insert(ObjRef::new(info.kind, &key.namespace, &attrs.name), trace);
-        self.warnings.append(&mut attrs.warnings);
+        self.warnings.extend(attrs.warnings.take());
         result.map(|()| attrs.object)
     }
 
@@ -323,7 +323,7 @@ impl Cluster {
             object: None,
             old_object: None,
             user: &user,
-            warnings: Vec::new(),
+            warnings: Default::default(),
         };
         let view = ClusterView {
             store: &self.store,
@@ -841,5 +841,47 @@ spec:
         assert!(trace("Pod", "team", "web")
             .iter()
             .all(|(_, _, verdict)| *verdict != "rejected"));
+    }
+
+    #[test]
+    fn pod_securitys_warning_belongs_to_its_validating_step() {
+        let scenario = "apiVersion: v1
+kind: Namespace
+metadata:
+  name: dev
+  labels:
+    pod-security.kubernetes.io/warn: restricted
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: dev
+spec:
+  containers:
+  - name: nginx
+    image: nginx
+";
+        let r = run(&[Input::new("s.yaml", scenario)]);
+        let t = r
+            .cluster
+            .admission
+            .get(&ObjRef::new("Pod", "dev", "web"))
+            .cloned()
+            .unwrap_or_default();
+        let psa: Vec<_> = t.iter().filter(|s| s.plugin == "PodSecurity").collect();
+        assert_eq!(psa.len(), 1, "{t:?}");
+        assert_eq!((psa[0].phase, psa[0].verdict), ("validate", "admitted"));
+        assert_eq!(psa[0].warnings.len(), 1, "{:?}", psa[0].warnings);
+        assert!(psa[0].warnings[0].starts_with("would violate PodSecurity \"restricted:latest\""));
+        assert!(t
+            .iter()
+            .filter(|s| s.plugin != "PodSecurity")
+            .all(|s| s.warnings.is_empty()));
+        let result = r.results.iter().find(|x| x.name == "web");
+        assert_eq!(
+            result.map(|x| x.warnings.clone()),
+            Some(psa[0].warnings.clone())
+        );
     }
 }

@@ -220,6 +220,7 @@ fn step(s: &PluginStep) -> Html {
             if let Some(m) = &s.message {
                 <div class="step-msg">{ m.clone() }</div>
             }
+            { for s.warnings.iter().map(|w| warning(w)) }
             { for diff }
         </li>
     }

@@ -162,7 +162,7 @@ pub(crate) mod table {
             object,
             old_object: old.as_ref(),
             user: &user,
-            warnings: vec![],
+            warnings: Default::default(),
         };
         let view = ClusterView {
             store: &c.store,

@@ -245,7 +245,7 @@ mod tests {
             object: Some(Object::Pod(Box::new(pod))),
             old_object: None,
             user: &user,
-            warnings: vec![],
+            warnings: Default::default(),
         };
         let store = crate::store::Store::new();
         let settings = crate::settings::Settings::default();

@@ -809,7 +809,7 @@ mod tests {
             object: Some(obj),
             old_object: req.old,
             user: &user,
-            warnings: vec![],
+            warnings: Default::default(),
         };
         LimitRanger.admit(&mut a, &view).map_err(|e| e.message)?;
         LimitRanger.validate(&a, &view).map_err(|e| {
@@ -1436,7 +1436,7 @@ mod tests {
                 {"name": "b", "image": "b", "resources": {"limits": {"cpu": "2"}}}]}))),
             old_object: None,
             user: &user,
-            warnings: vec![],
+            warnings: Default::default(),
         };
         let e = LimitRanger
             .validate(

@@ -79,8 +79,40 @@ pub struct Attributes<'a> {
     pub object: Option<Object>,
     pub old_object: Option<&'a Object>,
     pub user: &'a UserInfo,
-    /// `Warning:` lines for the client.
-    pub warnings: Vec<String>,
+    /// `Warning:` lines for the client. Validating plugins add them too, through a shared
+    /// reference (upstream's `warning.AddWarning` on the request context).
+    pub warnings: Warnings,
+}
+
+/// The `Warning:` lines a request collects as it goes through the chain.
+#[derive(Debug, Default)]
+pub struct Warnings(std::cell::RefCell<Vec<String>>);
+
+impl Warnings {
+    pub fn push(&self, warning: String) {
+        self.0.borrow_mut().push(warning);
+    }
+
+    pub fn extend(&self, warnings: impl IntoIterator<Item = String>) {
+        self.0.borrow_mut().extend(warnings);
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.borrow().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The lines added since the first `from`.
+    pub fn since(&self, from: usize) -> Vec<String> {
+        self.0.borrow().get(from..).unwrap_or_default().to_vec()
+    }
+
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.borrow_mut())
+    }
 }
 
 /// A read-only view of the cluster for plugins (their informers' caches).
@@ -327,6 +359,9 @@ pub struct PluginStep {
     pub verdict: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The `Warning:` lines this plugin added.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// For a mutation: the object before and after, as JSON.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub before: Option<serde_json::Value>,
@@ -423,6 +458,7 @@ pub fn run_phase(
         if !wanted || !p.handles(attrs.operation) {
             continue;
         }
+        let warned = attrs.warnings.len();
         let result = match phase {
             Phase::Mutate => {
                 let before = attrs.object.as_ref().map(Object::to_value);
@@ -452,11 +488,14 @@ pub fn run_phase(
                     "admitted"
                 },
                 message: None,
+                warnings: attrs.warnings.since(warned),
                 before,
                 after,
             }),
             Err(e) => {
-                trace.push(rejected(r.name, phase_name, &e));
+                let mut step = rejected(r.name, phase_name, &e);
+                step.warnings = attrs.warnings.since(warned);
+                trace.push(step);
                 return (trace, Err(e));
             }
         }
@@ -470,6 +509,7 @@ fn rejected(name: &str, phase: &'static str, e: &ApiError) -> PluginStep {
         phase,
         verdict: "rejected",
         message: Some(e.message.clone()),
+        warnings: Default::default(),
         before: None,
         after: None,
     }
@@ -525,7 +565,7 @@ pub(crate) mod testutil {
             object: Some(Object::Pod(Box::new(pod))),
             old_object: None,
             user: &user,
-            warnings: vec![],
+            warnings: Default::default(),
         };
         let view = ClusterView {
             store: &c.store,

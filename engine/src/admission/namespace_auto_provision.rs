@@ -83,7 +83,7 @@ mod tests {
             object: None,
             old_object: None,
             user: &user,
-            warnings: vec![],
+            warnings: Default::default(),
         };
         let view = ClusterView {
             store,

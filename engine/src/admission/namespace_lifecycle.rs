@@ -123,7 +123,7 @@ mod tests {
             object: None,
             old_object: None,
             user: &user,
-            warnings: vec![],
+            warnings: Default::default(),
         };
         NamespaceLifecycle
             .admit(

@@ -19,10 +19,6 @@
 //! `plugin/pkg/admission/security/podsecurity/admission.go` in kubernetes/kubernetes (CREATE and
 //! UPDATE of pods, namespaces and the pod-template kinds). The checks live in
 //! `pod_security/`.
-//!
-//! kubefiddle's validating pass cannot add warnings, so the plugin also takes part in the
-//! mutating pass, only to add the warnings the validating pass would add (nothing when it is
-//! about to reject the request).
 
 mod api;
 mod baseline;
@@ -82,7 +78,7 @@ impl Decision {
 
     fn deny(error: ApiError) -> Self {
         Decision {
-            warnings: Vec::new(),
+            warnings: Default::default(),
             error: Some(error),
         }
     }
@@ -97,26 +93,18 @@ impl Plugin for PodSecurity {
         matches!(op, Operation::Create | Operation::Update)
     }
 
-    fn mutating(&self) -> bool {
-        true
-    }
-
     fn validating(&self) -> bool {
         true
     }
 
-    fn admit(&self, a: &mut Attributes, c: &ClusterView) -> Result<(), ApiError> {
-        let d = decide(a, c, true);
-        if d.error.is_none() {
-            a.warnings.extend(d.warnings);
-        }
-        Ok(())
-    }
-
     fn validate(&self, a: &Attributes, c: &ClusterView) -> Result<(), ApiError> {
-        match decide(a, c, false).error {
+        let d = decide(a, c, true);
+        match d.error {
             Some(e) => Err(e),
-            None => Ok(()),
+            None => {
+                a.warnings.extend(d.warnings);
+                Ok(())
+            }
         }
     }
 }
@@ -605,7 +593,7 @@ mod tests {
             name: user.into(),
             groups: vec!["system:authenticated".into()],
         };
-        let mut a = Attributes {
+        let a = Attributes {
             operation: op,
             kind: obj.info(),
             namespace: obj.namespace().unwrap_or("").to_string(),
@@ -614,15 +602,14 @@ mod tests {
             object: Some(obj),
             old_object: old.as_ref(),
             user: &user,
-            warnings: vec![],
+            warnings: Default::default(),
         };
         let view = ClusterView {
             store: &w.store,
             settings: &w.settings,
         };
-        PodSecurity.admit(&mut a, &view).unwrap();
         let result = PodSecurity.validate(&a, &view).map_err(|e| e.message);
-        (a.warnings, result)
+        (a.warnings.take(), result)
     }
 
     fn create(w: &World, obj: Value) -> (Vec<String>, Result<(), String>) {

@@ -266,7 +266,7 @@ mod tests {
             object: Some(obj),
             old_object: old.as_ref(),
             user: &user,
-            warnings: vec![],
+            warnings: Default::default(),
         };
         ResourceQuota
             .validate(

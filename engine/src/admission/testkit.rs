@@ -154,7 +154,7 @@ pub fn run_full(plugin: &'static dyn Plugin, req: Request) -> Result<Value, ApiE
         object,
         old_object: old.as_ref(),
         user: &req.user,
-        warnings: vec![],
+        warnings: Default::default(),
     };
     let view = ClusterView {
         store: &c.store,

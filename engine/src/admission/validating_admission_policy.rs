@@ -10,11 +10,7 @@
 //! the message from messageExpression, message or `failed expression: %v`, errors by the
 //! failurePolicy), `policy/generic/policy_dispatcher.go` `CollectParams`, and
 //! `cel/matching/matching.go`. The policies never apply to the policy kinds themselves.
-//!
-//! kubefiddle's validating pass cannot add warnings, so the plugin also takes part in the
-//! mutating pass (where it runs after every other mutating plugin) only to add the `Warn`
-//! action's warnings; the validating pass returns the denial. Audit annotations are not shown
-//! by kubectl and are left out.
+//! Audit annotations are not shown by kubectl and are left out.
 
 use k8s_openapi::api::admissionregistration::v1 as ar;
 use serde_json::Value;
@@ -44,32 +40,15 @@ impl Plugin for ValidatingAdmissionPolicy {
         true
     }
 
-    fn mutating(&self) -> bool {
-        true
-    }
-
     fn validating(&self) -> bool {
         true
     }
 
-    /// Only the warnings, and only for objects that will pass validation.
-    fn admit(&self, a: &mut Attributes, c: &ClusterView) -> Result<(), ApiError> {
-        let valid = match (&a.object, a.operation, a.old_object) {
-            (Some(obj), Operation::Create, _) => crate::validation::validate_create(obj).is_ok(),
-            (Some(obj), Operation::Update, Some(old)) => {
-                crate::validation::validate_update(obj, old).is_ok()
-            }
-            _ => true,
-        };
-        if valid {
-            let outcome = decide(a, c);
-            a.warnings.extend(outcome.warnings);
-        }
-        Ok(())
-    }
-
+    /// The `Warn` actions' warnings go with the answer, whether or not a `Deny` refuses it.
     fn validate(&self, a: &Attributes, c: &ClusterView) -> Result<(), ApiError> {
-        match decide(a, c).denied {
+        let outcome = decide(a, c);
+        a.warnings.extend(outcome.warnings);
+        match outcome.denied {
             Some(e) => Err(e),
             None => Ok(()),
         }

@@ -102,7 +102,7 @@ fn attrs<'a>(
         object: Some(Object::Pod(Box::new(pod))),
         old_object: old,
         user,
-        warnings: vec![],
+        warnings: Default::default(),
     }
 }
 

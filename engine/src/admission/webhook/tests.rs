@@ -86,7 +86,7 @@ pub fn admit(plugin: &'static dyn Plugin, req: Req) -> (Result<(), ApiError>, Ve
         object,
         old_object: old.as_ref(),
         user: &req.user,
-        warnings: vec![],
+        warnings: Default::default(),
     };
     let view = ClusterView {
         store: &c.store,
@@ -99,7 +99,7 @@ pub fn admit(plugin: &'static dyn Plugin, req: Req) -> (Result<(), ApiError>, Ve
             break;
         }
     }
-    (result, a.warnings)
+    (result, a.warnings.take())
 }
 
 pub fn pod(name: &str, namespace: &str, labels: Value) -> Value {
