@@ -19,6 +19,7 @@ mod resource_quota;
 mod root_ca_cert_publisher;
 mod scheduling;
 mod serviceaccounts;
+mod statefulset;
 
 use crate::apiserver::Cluster;
 
@@ -37,6 +38,7 @@ pub fn settle(cluster: &mut Cluster) {
         changed |= garbage_collector::reconcile(cluster);
         changed |= deployment::reconcile(cluster);
         changed |= replicaset::reconcile(cluster);
+        changed |= statefulset::reconcile(cluster);
         changed |= resource_quota::reconcile(cluster);
         changed |= persistentvolume::reconcile(cluster);
         changed |= scheduling::reconcile(cluster);
