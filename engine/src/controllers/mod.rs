@@ -9,6 +9,8 @@
 
 mod clusterrole_aggregation;
 mod deployment;
+mod endpoints;
+mod endpointslice;
 mod garbage_collector;
 mod kubelet;
 mod namespace;
@@ -18,6 +20,7 @@ mod replicaset;
 mod resource_quota;
 mod root_ca_cert_publisher;
 mod scheduling;
+mod service_ip;
 mod serviceaccounts;
 mod statefulset;
 
@@ -39,6 +42,9 @@ pub fn settle(cluster: &mut Cluster) {
         changed |= deployment::reconcile(cluster);
         changed |= replicaset::reconcile(cluster);
         changed |= statefulset::reconcile(cluster);
+        changed |= service_ip::reconcile(cluster);
+        changed |= endpoints::reconcile(cluster);
+        changed |= endpointslice::reconcile(cluster);
         changed |= resource_quota::reconcile(cluster);
         changed |= persistentvolume::reconcile(cluster);
         changed |= scheduling::reconcile(cluster);
