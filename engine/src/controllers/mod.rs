@@ -9,20 +9,20 @@
 
 mod clusterrole_aggregation;
 mod deployment;
-mod endpoints;
+pub mod endpoints;
 mod endpointslice;
 mod garbage_collector;
 mod kubelet;
 mod namespace;
 mod node_lifecycle;
-mod persistentvolume;
+pub mod persistentvolume;
 mod replicaset;
 mod resource_quota;
 mod root_ca_cert_publisher;
 mod scheduling;
 mod service_ip;
 mod serviceaccounts;
-mod statefulset;
+pub mod statefulset;
 
 use crate::apiserver::Cluster;
 

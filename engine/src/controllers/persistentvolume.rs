@@ -791,6 +791,23 @@ fn select_nodes(c: &mut Cluster) -> bool {
     changed
 }
 
+/// Whether every claim a pod mounts is Bound: the kubelet's volume manager
+/// (`pkg/kubelet/volumemanager`, `WaitForAttachAndMount`) keeps a pod in ContainerCreating
+/// until then.
+pub fn pod_claims_bound(store: &crate::store::Store, pod: &Pod) -> bool {
+    let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+    pod.spec
+        .iter()
+        .flat_map(|s| s.volumes.iter().flatten())
+        .filter_map(|v| v.persistent_volume_claim.as_ref())
+        .all(|src| {
+            matches!(
+                store.get_obj("PersistentVolumeClaim", ns, &src.claim_name),
+                Some(Object::PersistentVolumeClaim(p)) if claim_phase(p) == Some("Bound")
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
