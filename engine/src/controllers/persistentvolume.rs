@@ -411,6 +411,28 @@ fn sync_claim(c: &mut Cluster, claim: &PersistentVolumeClaim) -> bool {
     if let Some(v) = find_best_match(claim, &volumes, delay) {
         return bind(c, v, claim);
     }
+    // WaitForFirstConsumer, once the scheduler chose a node: the VolumeBinding plugin's PreBind
+    // binds the static volume it found for that node (`bindAPIUpdate`), else the claim is
+    // provisioned there.
+    if let (true, Some(node_name)) = (delay, annotation(&claim.metadata, ANN_SELECTED_NODE)) {
+        if let Some(node) = c
+            .store
+            .get_obj("Node", "", node_name)
+            .and_then(Object::as_node)
+        {
+            let fitting: Vec<PersistentVolume> = volumes
+                .iter()
+                .filter(|v| {
+                    crate::scheduler::plugins::volume_binding::volume_fits_node(v, node)
+                })
+                .cloned()
+                .collect();
+            if let Some(v) = find_best_match(claim, &fitting, false) {
+                let v = v.clone();
+                return bind(c, &v, claim);
+            }
+        }
+    }
     let mut changed = set_claim_phase(c, &key, "Pending");
     let selected = annotation(&claim.metadata, ANN_SELECTED_NODE).is_some();
     if delay && !selected {
