@@ -422,9 +422,7 @@ fn sync_claim(c: &mut Cluster, claim: &PersistentVolumeClaim) -> bool {
         {
             let fitting: Vec<PersistentVolume> = volumes
                 .iter()
-                .filter(|v| {
-                    crate::scheduler::plugins::volume_binding::volume_fits_node(v, node)
-                })
+                .filter(|v| crate::scheduler::plugins::volume_binding::volume_fits_node(v, node))
                 .cloned()
                 .collect();
             if let Some(v) = find_best_match(claim, &fitting, false) {

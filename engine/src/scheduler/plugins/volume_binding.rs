@@ -363,4 +363,118 @@ mod tests {
              preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
         );
     }
+
+    fn storage_of(objs: &[serde_json::Value]) -> Arc<StorageSnapshot> {
+        Arc::new(StorageSnapshot::from_store(&store_with(objs)))
+    }
+
+    fn local_pv(name: &str, host: &str, size: &str) -> serde_json::Value {
+        json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": name},
+            "spec": {"capacity": {"storage": size}, "accessModes": ["ReadWriteOnce"],
+                     "storageClassName": "local", "local": {"path": "/mnt"},
+                     "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
+                        {"key": "kubernetes.io/hostname", "operator": "In", "values": [host]}]}]}}},
+            "status": {"phase": "Available"}})
+    }
+
+    #[test]
+    fn filter_reasons_for_bound_and_waiting_claims() {
+        use crate::scheduler::plugins::testutil::node;
+        let local = json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+            "metadata": {"name": "local"}, "provisioner": "kubernetes.io/no-provisioner",
+            "volumeBindingMode": "WaitForFirstConsumer"});
+        let zonal = json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+            "metadata": {"name": "zonal"}, "provisioner": "pd.csi.storage.gke.io",
+            "volumeBindingMode": "WaitForFirstConsumer",
+            "allowedTopologies": [{"matchLabelExpressions": [
+                {"key": "topology.kubernetes.io/zone", "values": ["a"]}]}]});
+        let storage = storage_of(&[
+            local,
+            zonal,
+            local_pv("pv-a", "node-a", "10Gi"),
+            local_pv("pv-bound", "node-a", "10Gi"),
+            claim("small", "local", None),
+            claim("on-a", "local", Some("pv-bound")),
+            claim("ghost", "local", Some("nowhere")),
+            claim("provisioned", "zonal", None),
+        ]);
+        let mut huge = claim("huge", "local", None);
+        huge["spec"]["resources"]["requests"]["storage"] = json!("50Gi");
+        let with_huge = store_with(&[huge]);
+        let storage_huge = {
+            let mut s = (*storage).clone();
+            s.claims
+                .extend(StorageSnapshot::from_store(&with_huge).claims);
+            Arc::new(s)
+        };
+        let at = |name: &str, zone: &str, st: &Arc<StorageSnapshot>| {
+            let mut n = node(
+                name,
+                json!({"metadata": {"labels": {"kubernetes.io/hostname": name,
+                                               "topology.kubernetes.io/zone": zone}}}),
+            );
+            n.storage = st.clone();
+            n
+        };
+        let cases: &[(&str, &str, &str, Option<&str>)] = &[
+            (
+                "a waiting claim finds the local volume on its node",
+                "small",
+                "node-a",
+                None,
+            ),
+            (
+                "and none on another node",
+                "small",
+                "node-b",
+                Some(BIND_CONFLICT),
+            ),
+            (
+                "a bound local volume pins the pod to its node",
+                "on-a",
+                "node-a",
+                None,
+            ),
+            (
+                "elsewhere it is a node affinity conflict",
+                "on-a",
+                "node-b",
+                Some(NODE_CONFLICT),
+            ),
+            (
+                "a claim bound to a missing volume",
+                "ghost",
+                "node-a",
+                Some(PV_NOT_EXIST),
+            ),
+            (
+                "provisioning is allowed in the class's zones",
+                "provisioned",
+                "node-a",
+                None,
+            ),
+            (
+                "and not outside them",
+                "provisioned",
+                "node-b",
+                Some(BIND_CONFLICT),
+            ),
+            (
+                "no local volume is large enough",
+                "huge",
+                "node-a",
+                Some(BIND_CONFLICT),
+            ),
+        ];
+        for (name, claim_name, node_name, want) in cases {
+            let p = pod(claim_name);
+            let zone = if *node_name == "node-a" { "a" } else { "b" };
+            let n = at(node_name, zone, &storage_huge);
+            let st = VolumeBinding.filter(&PodInfo::new(&p), &n);
+            match want {
+                None => assert!(st.is_success(), "{name}: {st:?}"),
+                Some(r) => assert_eq!(st, Status::unresolvable(*r), "{name}"),
+            }
+        }
+    }
 }
