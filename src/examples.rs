@@ -38,6 +38,7 @@ pub const EXAMPLES: &[Example] = &[
     example!("12-pod-affinity-and-spread.yaml"),
     example!("13-storage-classes-and-claims.yaml"),
     example!("16-statefulset-and-headless-service.yaml"),
+    example!("17-reclaim-policies.yaml"),
     example!("18-wait-for-first-consumer-zones.yaml"),
 ];
 
