@@ -901,6 +901,12 @@ fn get(
     let mut r = base.clone();
     r.kind = info.kind.to_string();
     r.message = Some(text.trim_end().to_string());
+    // The API server's deprecation warning for v1 Endpoints (KEP-4974, from 1.33).
+    if info.kind == "Endpoints" && c.settings.minor >= 33 {
+        c.warnings.push(
+            "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice".into(),
+        );
+    }
     let mut out = vec![r];
     out.extend(missing);
     Ok(out)
