@@ -831,3 +831,96 @@ mod tests {
         assert_eq!(t, "NAME   READY\nweb    1/1\n");
     }
 }
+
+#[cfg(test)]
+mod service_and_storage_printer_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn store_with(objs: &[serde_json::Value]) -> Store {
+        let mut s = Store::new();
+        for v in objs {
+            let o = crate::apiserver::decode_value(v.clone()).unwrap();
+            s.insert_new(o, None);
+        }
+        s
+    }
+
+    #[test]
+    fn service_columns_follow_print_service() {
+        let store = store_with(&[
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "lb", "namespace": "default"},
+                "spec": {"type": "LoadBalancer", "clusterIP": "10.96.1.2", "clusterIPs": ["10.96.1.2"],
+                         "ports": [{"port": 80, "nodePort": 30080, "protocol": "TCP"},
+                                   {"port": 53, "nodePort": 30053, "protocol": "UDP"}]}}),
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "np", "namespace": "default"},
+                "spec": {"type": "NodePort", "clusterIP": "10.96.1.3", "externalIPs": ["1.2.3.4"],
+                         "ports": [{"port": 443, "nodePort": 31443, "protocol": "TCP"}]}}),
+        ]);
+        assert_eq!(
+            services(&store, Some("default"), &[], false),
+            "NAME   TYPE           CLUSTER-IP   EXTERNAL-IP   PORT(S)                     AGE\n\
+             lb     LoadBalancer   10.96.1.2    <pending>     80:30080/TCP,53:30053/UDP   0s\n\
+             np     NodePort       10.96.1.3    1.2.3.4       443:31443/TCP               0s\n"
+        );
+        assert_eq!(
+            services(&store, Some("prod"), &[], false),
+            "No resources found in prod namespace.\n"
+        );
+    }
+
+    #[test]
+    fn endpoints_show_three_addresses_then_how_many_more() {
+        let e: k8s_openapi::api::core::v1::Endpoints = serde_json::from_value(json!({
+            "metadata": {"name": "x"},
+            "subsets": [{"addresses": [{"ip": "10.0.0.1"}, {"ip": "10.0.0.2"}],
+                         "ports": [{"port": 80}, {"port": 443}]}]}))
+        .unwrap();
+        assert_eq!(
+            format_endpoints(&e),
+            "10.0.0.1:80,10.0.0.2:80,10.0.0.1:443 + 1 more..."
+        );
+        let headless: k8s_openapi::api::core::v1::Endpoints = serde_json::from_value(json!({
+            "metadata": {"name": "x"}, "subsets": [{"addresses": [{"ip": "10.0.0.1"}]}]}))
+        .unwrap();
+        assert_eq!(format_endpoints(&headless), "10.0.0.1");
+        let empty: k8s_openapi::api::core::v1::Endpoints =
+            serde_json::from_value(json!({"metadata": {"name": "x"}})).unwrap();
+        assert_eq!(format_endpoints(&empty), "<none>");
+    }
+
+    #[test]
+    fn access_modes_print_short_in_a_fixed_order() {
+        let modes = vec![
+            "ReadWriteOncePod".to_string(),
+            "ReadWriteMany".to_string(),
+            "ReadWriteOnce".to_string(),
+        ];
+        assert_eq!(access_modes(Some(&modes)), "RWO,RWX,RWOP");
+        assert_eq!(access_modes(None), "");
+    }
+
+    #[test]
+    fn the_volume_attributes_class_column_appears_from_1_29_and_the_default_class_is_marked() {
+        let store = store_with(&[
+            json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv1"},
+                "spec": {"capacity": {"storage": "5Gi"}, "accessModes": ["ReadWriteOnce"],
+                         "persistentVolumeReclaimPolicy": "Retain", "storageClassName": "slow",
+                         "hostPath": {"path": "/x"}},
+                "status": {"phase": "Available"}}),
+            json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+                "provisioner": "rancher.io/local-path", "volumeBindingMode": "WaitForFirstConsumer"}),
+        ]);
+        assert!(persistent_volumes(&store, &[], 28, false).starts_with(
+            "NAME   CAPACITY   ACCESS MODES   RECLAIM POLICY   STATUS      CLAIM   STORAGECLASS   REASON   AGE\n"
+        ));
+        assert!(persistent_volumes(&store, &[], 29, false)
+            .contains("STORAGECLASS   VOLUMEATTRIBUTESCLASS   REASON"));
+        assert_eq!(
+            storage_classes(&store, &[]),
+            "NAME                 PROVISIONER             RECLAIMPOLICY   VOLUMEBINDINGMODE      ALLOWVOLUMEEXPANSION   AGE\n\
+             standard (default)   rancher.io/local-path   Delete          WaitForFirstConsumer   false                  0s\n"
+        );
+    }
+}
