@@ -543,6 +543,53 @@ pub fn endpoints(store: &Store, namespace: Option<&str>, names: &[String]) -> St
     )
 }
 
+/// `listWithMoreString`: up to three items, then ` + N more...`; `<unset>` when empty.
+fn list_with_more(items: Vec<String>) -> String {
+    const MAX: usize = 3;
+    let count = items.len();
+    let ret = items.into_iter().take(MAX).collect::<Vec<_>>().join(",");
+    if count > MAX {
+        return format!("{ret} + {} more...", count - MAX);
+    }
+    if ret.is_empty() {
+        return "<unset>".into();
+    }
+    ret
+}
+
+/// `kubectl get endpointslices` (printEndpointSlice: `formatDiscoveryPorts`,
+/// `formatDiscoveryEndpoints`).
+pub fn endpoint_slices(store: &Store, namespace: Option<&str>, names: &[String]) -> String {
+    let header = ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"];
+    kind_table(store, "EndpointSlice", namespace, names, &header, &|o| {
+        let crate::object::Object::EndpointSlice(es) = o else {
+            return None;
+        };
+        let ports = es
+            .ports
+            .iter()
+            .flatten()
+            .map(|p| match (p.port, &p.name) {
+                (Some(n), _) => n.to_string(),
+                (None, Some(name)) => name.clone(),
+                (None, None) => "*".into(),
+            })
+            .collect();
+        let addresses = es
+            .endpoints
+            .iter()
+            .flat_map(|e| e.addresses.iter().cloned())
+            .collect();
+        Some(vec![
+            es.metadata.name.clone().unwrap_or_default(),
+            es.address_type.clone(),
+            list_with_more(ports),
+            list_with_more(addresses),
+            age(store, es.metadata.creation_timestamp.as_ref()),
+        ])
+    })
+}
+
 /// `helper.GetAccessModesAsString`: RWO, ROX, RWX, RWOP in that order.
 pub fn access_modes(modes: Option<&Vec<String>>) -> String {
     let modes = modes.map(Vec::as_slice).unwrap_or(&[]);
@@ -887,6 +934,17 @@ mod service_and_storage_printer_tests {
         let empty: k8s_openapi::api::core::v1::Endpoints =
             serde_json::from_value(json!({"metadata": {"name": "x"}})).unwrap();
         assert_eq!(format_endpoints(&empty), "<none>");
+        assert_eq!(
+            list_with_more(vec![
+                "a".into(),
+                "b".into(),
+                "c".into(),
+                "d".into(),
+                "e".into()
+            ]),
+            "a,b,c + 2 more..."
+        );
+        assert_eq!(list_with_more(Vec::new()), "<unset>");
     }
 
     #[test]

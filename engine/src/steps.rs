@@ -885,6 +885,7 @@ fn get(
         "Event" => printers::events(&c.store, false),
         "Service" => printers::services(&c.store, scope, names, wide),
         "Endpoints" => printers::endpoints(&c.store, scope, names),
+        "EndpointSlice" => printers::endpoint_slices(&c.store, scope, names),
         "PersistentVolume" => printers::persistent_volumes(&c.store, names, c.settings.minor, wide),
         "PersistentVolumeClaim" => {
             printers::persistent_volume_claims(&c.store, scope, names, c.settings.minor, wide)
@@ -893,7 +894,7 @@ fn get(
         "StatefulSet" => printers::stateful_sets(&c.store, scope, names, wide),
         other => {
             return Err((
-                format!("error: kubefiddle prints pods, nodes, events, services, endpoints, pv, pvc, storageclasses and statefulsets; not {other}"),
+                format!("error: kubefiddle prints pods, nodes, events, services, endpoints, endpointslices, pv, pvc, storageclasses and statefulsets; not {other}"),
                 Outcome::Invalid,
             ));
         }
