@@ -730,10 +730,39 @@ fn reclaim(c: &mut Cluster, volume: &PersistentVolume, name: &str) -> bool {
     let key = ObjRef::new("PersistentVolume", "", name);
     match policy {
         "Delete" => {
-            // A provisioned volume is deleted by its provisioner, which the simulation always
-            // has; the volume's pv-protection finalizer goes once no claim uses it.
-            c.store.remove(&key);
-            true
+            // `findDeletablePlugin`: a provisioned volume is deleted by its provisioner, which
+            // the simulation always has; a static one needs a volume plugin that can delete
+            // it — only hostPath can, and only under /tmp (`hostPathDeleter.Delete`).
+            let spec = volume.spec.as_ref();
+            let provisioned = annotation(&volume.metadata, ANN_PROVISIONED_BY).is_some();
+            let failure = match spec.and_then(|s| s.host_path.as_ref()) {
+                _ if provisioned => None,
+                Some(hp) if tmp_path(&hp.path) => None,
+                Some(hp) => Some(format!(
+                    "host_path deleter only supports /tmp/.+ but received provided {}",
+                    hp.path
+                )),
+                None => Some(format!(
+                    "error getting deleter volume plugin for volume \"{name}\": no deletable volume plugin matched"
+                )),
+            };
+            match failure {
+                None => {
+                    c.store.remove(&key);
+                    true
+                }
+                Some(msg) => fail_volume(c, &key, "VolumeFailedDelete", msg) || changed,
+            }
+        }
+        "Recycle"
+            if volume
+                .spec
+                .as_ref()
+                .is_some_and(|s| s.nfs.is_none() && s.host_path.is_none()) =>
+        {
+            // `recycleVolumeOperation`: only NFS and hostPath volumes have a recycler.
+            let msg = "No recycler plugin found for the volume!".to_string();
+            fail_volume(c, &key, "VolumeFailedRecycle", msg) || changed
         }
         "Recycle" => {
             // The recycler pod (`busybox` scrubbing the volume) always succeeds.
@@ -761,6 +790,28 @@ fn reclaim(c: &mut Cluster, volume: &PersistentVolume, name: &str) -> bool {
         }
         _ => changed,
     }
+}
+
+/// The hostPath deleter's `/tmp/.+` (unanchored, as `regexp.MatchString` matches).
+fn tmp_path(path: &str) -> bool {
+    path.match_indices("/tmp/")
+        .any(|(i, m)| path.len() > i.saturating_add(m.len()))
+}
+
+/// `updateVolumePhaseWithEvent(volume, Failed, Warning, reason, message)`.
+fn fail_volume(c: &mut Cluster, key: &ObjRef, reason: &str, message: String) -> bool {
+    let changed = c.store.modify(key, |o| {
+        if let Object::PersistentVolume(v) = o {
+            let st = v.status.get_or_insert_with(PersistentVolumeStatus::default);
+            st.phase = Some("Failed".into());
+            st.message = Some(message.clone());
+        }
+    });
+    if changed {
+        c.store
+            .event("Warning", reason, key.clone(), message, SOURCE);
+    }
+    changed
 }
 
 /// The VolumeBinding plugin's PreBind for WaitForFirstConsumer claims: a scheduled pod's
@@ -925,13 +976,35 @@ mod tests {
     #[test]
     fn binding_then_reclaim_by_policy() {
         let mut c = Cluster::new(crate::settings::Settings::default());
-        for (name, policy) in [("keep", "Retain"), ("scrub", "Recycle"), ("drop", "Delete")] {
-            let v = json!({"apiVersion": "v1", "kind": "PersistentVolume",
+        let names = ["keep", "scrub", "drop", "stuck", "nfs-drop", "disk-scrub"];
+        for (name, policy, source) in [
+            ("keep", "Retain", json!({"hostPath": {"path": "/x"}})),
+            ("scrub", "Recycle", json!({"hostPath": {"path": "/x"}})),
+            ("drop", "Delete", json!({"hostPath": {"path": "/tmp/drop"}})),
+            (
+                "stuck",
+                "Delete",
+                json!({"hostPath": {"path": "/data/stuck"}}),
+            ),
+            (
+                "nfs-drop",
+                "Delete",
+                json!({"nfs": {"server": "s", "path": "/e"}}),
+            ),
+            (
+                "disk-scrub",
+                "Recycle",
+                json!({"csi": {"driver": "d", "volumeHandle": "h"}}),
+            ),
+        ] {
+            let mut v = json!({"apiVersion": "v1", "kind": "PersistentVolume",
                 "metadata": {"name": name},
                 "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
                          "persistentVolumeReclaimPolicy": policy, "storageClassName": "",
-                         "claimRef": {"namespace": "default", "name": name},
-                         "hostPath": {"path": "/x"}}});
+                         "claimRef": {"namespace": "default", "name": name}}});
+            for (k, val) in source.as_object().unwrap() {
+                v["spec"][k] = val.clone();
+            }
             let obj = crate::apiserver::decode_value(v).unwrap();
             c.store.insert_new(obj, None);
             let claim = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
@@ -942,7 +1015,7 @@ mod tests {
             c.store.insert_new(obj, None);
         }
         crate::controllers::settle(&mut c);
-        for name in ["keep", "scrub", "drop"] {
+        for name in names {
             assert_eq!(phase_of_pv(&c, name).as_deref(), Some("Bound"), "{name}");
             let Some(Object::PersistentVolumeClaim(p)) =
                 c.store.get_obj("PersistentVolumeClaim", "default", name)
@@ -958,6 +1031,34 @@ mod tests {
         assert_eq!(phase_of_pv(&c, "keep").as_deref(), Some("Released"));
         assert_eq!(phase_of_pv(&c, "scrub").as_deref(), Some("Available"));
         assert_eq!(phase_of_pv(&c, "drop"), None);
+        for name in ["stuck", "nfs-drop", "disk-scrub"] {
+            assert_eq!(phase_of_pv(&c, name).as_deref(), Some("Failed"), "{name}");
+        }
+        let failures: Vec<(String, String)> = c
+            .store
+            .events
+            .iter()
+            .filter(|e| e.type_ == "Warning")
+            .map(|e| (e.reason.clone(), e.message.clone()))
+            .collect();
+        assert_eq!(
+            failures,
+            [
+                (
+                    "VolumeFailedRecycle".to_string(),
+                    "No recycler plugin found for the volume!".to_string()
+                ),
+                (
+                    "VolumeFailedDelete".to_string(),
+                    "error getting deleter volume plugin for volume \"nfs-drop\": no deletable volume plugin matched".to_string()
+                ),
+                (
+                    "VolumeFailedDelete".to_string(),
+                    "host_path deleter only supports /tmp/.+ but received provided /data/stuck"
+                        .to_string()
+                ),
+            ]
+        );
     }
 
     #[test]
