@@ -41,6 +41,8 @@ pub const POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
 pub const POD_INDEX_LABEL: &str = "apps.kubernetes.io/pod-index";
 /// `apps.ControllerRevisionHashLabelKey`.
 pub const REVISION_LABEL: &str = "controller-revision-hash";
+/// How many pods one sync creates at most.
+const MAX_CREATES_PER_SYNC: usize = 500;
 
 pub fn reconcile(c: &mut Cluster) -> bool {
     let sets: Vec<StatefulSet> = c
@@ -424,8 +426,13 @@ fn sync(c: &mut Cluster, set: &StatefulSet) -> bool {
     let pods = owned(c);
     let mut changed = false;
     let mut waiting = false;
-    // The replicas, in ordinal order.
+    // The replicas, in ordinal order (bounded, so that an absurd replica count cannot hang the
+    // page: the rest come in later syncs).
+    let mut created = 0usize;
     for ordinal in start..end {
+        if created >= MAX_CREATES_PER_SYNC {
+            break;
+        }
         let existing = pods.iter().find(|(o, _)| *o == ordinal).map(|(_, p)| p);
         match existing {
             None => {
@@ -443,6 +450,7 @@ fn sync(c: &mut Cluster, set: &StatefulSet) -> bool {
                 match c.create_internal(Object::Pod(Box::new(pod)), &controller_user()) {
                     Ok(_) => {
                         changed = true;
+                        created += 1;
                         event(
                             c,
                             &set_ref,
