@@ -877,9 +877,9 @@ fn get(
     }
     let names = &found;
     let text = match info.kind {
-        "Pod" if args.all_namespaces || args.output.as_deref() == Some("wide") => {
-            printers::pods_wide(&c.store)
-        }
+        "Pod" if args.all_namespaces => printers::pods_wide(&c.store),
+        // `-o wide` in one namespace: no NAMESPACE column.
+        "Pod" if wide => printers::pods_wide_in(&c.store, scope),
         "Pod" => printers::pods(&c.store, args.namespace.as_deref().unwrap_or("default")),
         "Node" => printers::nodes(&c.store),
         "Event" => printers::events(&c.store, false),
