@@ -94,6 +94,182 @@ pub fn reconcile(c: &mut Cluster) -> bool {
     for volume in volumes {
         changed |= sync_volume(c, &volume);
     }
+    changed |= expand(c);
+    changed
+}
+
+/// `ExternalExpanding`'s message (`pkg/controller/volume/expand/expand_controller.go`).
+pub const EXTERNAL_EXPANDING: &str = "waiting for an external controller to expand this PVC";
+
+/// Volume expansion of bound claims whose request grew: the expand controller hands CSI volumes
+/// (and every volume without an in-tree expander, which on a current cluster is all of them) to
+/// an external resizer (`ExternalExpanding`, a Warning since no in-tree plugin matched); the
+/// CSI external-resizer grows the volume (`Resizing`, then `FileSystemResizeRequired` and the
+/// claim's `FileSystemResizePending` condition); the kubelet of a node running a pod that mounts
+/// the claim grows the file system (`FileSystemResizeSuccessful` on the claim and the pod) and
+/// the claim's capacity follows. Volumes that are not CSI volumes have no resizer: the claim
+/// keeps waiting. Follows `expand_controller.go` (`syncHandler`), kubernetes-csi/external-resizer
+/// (`controller.go`: `External resizer is resizing volume %s`, `Require file system resize of
+/// volume on node`) and `pkg/volume/util/operationexecutor/operation_generator.go`
+/// (`MountVolume.NodeExpandVolume succeeded for volume %q %s`).
+fn expand(c: &mut Cluster) -> bool {
+    let claims: Vec<PersistentVolumeClaim> = c
+        .store
+        .list("PersistentVolumeClaim")
+        .filter_map(|s| match &s.obj {
+            Object::PersistentVolumeClaim(p)
+                if p.metadata.deletion_timestamp.is_none() && claim_phase(p) == Some("Bound") =>
+            {
+                Some((**p).clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let mut changed = false;
+    for claim in claims {
+        let requested = claim_request(&claim);
+        let capacity = storage_of(claim.status.as_ref().and_then(|s| s.capacity.as_ref()));
+        if requested <= capacity {
+            continue;
+        }
+        let key = claim_key(&claim);
+        let Some(vname) = claim.spec.as_ref().and_then(|s| s.volume_name.clone()) else {
+            continue;
+        };
+        let Some(Object::PersistentVolume(pv)) = c.store.get_obj("PersistentVolume", "", &vname)
+        else {
+            continue;
+        };
+        let pv = (**pv).clone();
+        let before = c.store.events.len();
+        event(
+            c,
+            "Warning",
+            "ExternalExpanding",
+            key.clone(),
+            EXTERNAL_EXPANDING.into(),
+            "volume_expand",
+        );
+        changed |= c.store.events.len() != before;
+        let Some(driver) = pv
+            .spec
+            .as_ref()
+            .and_then(|s| s.csi.as_ref())
+            .map(|d| d.driver.clone())
+        else {
+            continue;
+        };
+        let resizer = format!("external-resizer {driver}");
+        let request = claim
+            .spec
+            .as_ref()
+            .and_then(|s| s.resources.as_ref())
+            .and_then(|r| r.requests.as_ref())
+            .and_then(|r| r.get("storage"))
+            .cloned();
+        let Some(request) = request else {
+            continue;
+        };
+        if volume_capacity(&pv) < requested {
+            c.store
+                .modify(&ObjRef::new("PersistentVolume", "", &vname), |o| {
+                    if let Object::PersistentVolume(v) = o {
+                        v.spec
+                            .get_or_insert_with(PersistentVolumeSpec::default)
+                            .capacity = Some(BTreeMap::from([("storage".into(), request.clone())]));
+                    }
+                });
+            c.store.event(
+                "Normal",
+                "Resizing",
+                key.clone(),
+                format!("External resizer is resizing volume {vname}"),
+                &resizer,
+            );
+            c.store.event(
+                "Normal",
+                "FileSystemResizeRequired",
+                key.clone(),
+                "Require file system resize of volume on node".into(),
+                &resizer,
+            );
+            let now = c.store.timestamp();
+            c.store.modify(&key, |o| {
+                if let Object::PersistentVolumeClaim(p) = o {
+                    let st = p.status.get_or_insert_with(PersistentVolumeClaimStatus::default);
+                    let conds = st.conditions.get_or_insert_with(Vec::new);
+                    conds.retain(|c| c.type_ != "FileSystemResizePending");
+                    conds.push(k8s_openapi::api::core::v1::PersistentVolumeClaimCondition {
+                        type_: "FileSystemResizePending".into(),
+                        status: "True".into(),
+                        message: Some(
+                            "Waiting for user to (re-)start a pod to finish file system resize of volume on node."
+                                .into(),
+                        ),
+                        last_transition_time: Some(now),
+                        ..Default::default()
+                    });
+                }
+            });
+            changed = true;
+        }
+        // The kubelet of a node running a pod that mounts the claim: NodeExpandVolume.
+        let ns = key.namespace.clone();
+        let user = c
+            .store
+            .list_ns("Pod", &ns)
+            .filter_map(|s| s.obj.as_pod())
+            .find(|p| {
+                p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
+                    && p.spec
+                        .iter()
+                        .flat_map(|s| s.volumes.iter().flatten())
+                        .filter_map(|v| v.persistent_volume_claim.as_ref())
+                        .any(|v| Some(v.claim_name.as_str()) == claim.metadata.name.as_deref())
+            })
+            .map(|p| {
+                (
+                    p.metadata.name.clone().unwrap_or_default(),
+                    p.spec
+                        .as_ref()
+                        .and_then(|s| s.node_name.clone())
+                        .unwrap_or_default(),
+                )
+            });
+        let Some((pod, node)) = user else {
+            continue;
+        };
+        c.store.modify(&key, |o| {
+            if let Object::PersistentVolumeClaim(p) = o {
+                let st = p
+                    .status
+                    .get_or_insert_with(PersistentVolumeClaimStatus::default);
+                st.capacity = Some(BTreeMap::from([("storage".into(), request.clone())]));
+                if let Some(conds) = st.conditions.as_mut() {
+                    conds.retain(|c| c.type_ != "FileSystemResizePending");
+                }
+                if st.conditions.as_ref().is_some_and(Vec::is_empty) {
+                    st.conditions = None;
+                }
+            }
+        });
+        let msg = format!("MountVolume.NodeExpandVolume succeeded for volume {vname:?} {node}");
+        c.store.event(
+            "Normal",
+            "FileSystemResizeSuccessful",
+            key.clone(),
+            msg.clone(),
+            "kubelet",
+        );
+        c.store.event(
+            "Normal",
+            "FileSystemResizeSuccessful",
+            ObjRef::new("Pod", &ns, &pod),
+            msg,
+            "kubelet",
+        );
+        changed = true;
+    }
     changed
 }
 
