@@ -39,6 +39,9 @@ pub const EXAMPLES: &[Example] = &[
     example!("13-storage-classes-and-claims.yaml"),
     example!("14-noexecute-eviction.yaml"),
     example!("15-daemonsets-and-drain.yaml"),
+    example!("16-statefulset-and-headless-service.yaml"),
+    example!("17-reclaim-policies.yaml"),
+    example!("18-wait-for-first-consumer-zones.yaml"),
 ];
 
 /// What a first visit shows: a little of everything (placement, Pending, a rejection, steps).

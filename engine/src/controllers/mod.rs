@@ -10,21 +10,27 @@
 mod clusterrole_aggregation;
 mod daemonset;
 mod deployment;
+pub mod endpoints;
+mod endpointslice;
 mod garbage_collector;
 mod job;
 mod kubelet;
 mod namespace;
 mod node_lifecycle;
-mod persistentvolume;
+pub mod persistentvolume;
+mod pv_protection;
+mod pvc_protection;
 mod replicaset;
 mod resource_quota;
 mod root_ca_cert_publisher;
 mod scheduling;
+mod service_ip;
 mod serviceaccounts;
 pub(crate) mod static_pods;
 mod taint_eviction;
 
 use std::collections::BTreeMap;
+pub mod statefulset;
 
 use crate::apiserver::Cluster;
 use crate::store::ObjRef;
@@ -56,11 +62,17 @@ pub fn settle(cluster: &mut Cluster) {
         changed |= garbage_collector::reconcile(cluster);
         changed |= deployment::reconcile(cluster);
         changed |= replicaset::reconcile(cluster);
+        changed |= statefulset::reconcile(cluster);
+        changed |= service_ip::reconcile(cluster);
+        changed |= endpoints::reconcile(cluster);
+        changed |= endpointslice::reconcile(cluster);
         changed |= resource_quota::reconcile(cluster);
         changed |= persistentvolume::reconcile(cluster);
         changed |= taint_eviction::reconcile(cluster);
         changed |= daemonset::reconcile(cluster);
         changed |= job::reconcile(cluster);
+        changed |= pvc_protection::reconcile(cluster);
+        changed |= pv_protection::reconcile(cluster);
         changed |= scheduling::reconcile(cluster);
         changed |= static_pods::reconcile(cluster);
         changed |= kubelet::reconcile(cluster);
@@ -120,6 +132,29 @@ pub fn name_suffix(seed: &str) -> String {
         h = (h / 27) ^ fnv32a(out.as_bytes());
     }
     out
+}
+
+/// Removes `finalizer` from an object being deleted; the object goes once no finalizer is left
+/// (the API server's `deleteForEmptyFinalizers`).
+pub(crate) fn release_finalizer(
+    cluster: &mut Cluster,
+    key: &crate::store::ObjRef,
+    finalizer: &str,
+) -> bool {
+    let changed = cluster.store.modify(key, |o| {
+        if let Some(f) = o.meta_mut().finalizers.as_mut() {
+            f.retain(|x| x != finalizer);
+        }
+    });
+    let done = cluster.store.get(key).is_some_and(|s| {
+        s.obj.meta().deletion_timestamp.is_some()
+            && s.obj.meta().finalizers.as_ref().is_none_or(Vec::is_empty)
+    });
+    if done {
+        cluster.store.remove(key);
+        return true;
+    }
+    changed
 }
 
 #[cfg(test)]

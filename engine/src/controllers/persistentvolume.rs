@@ -94,6 +94,182 @@ pub fn reconcile(c: &mut Cluster) -> bool {
     for volume in volumes {
         changed |= sync_volume(c, &volume);
     }
+    changed |= expand(c);
+    changed
+}
+
+/// `ExternalExpanding`'s message (`pkg/controller/volume/expand/expand_controller.go`).
+pub const EXTERNAL_EXPANDING: &str = "waiting for an external controller to expand this PVC";
+
+/// Volume expansion of bound claims whose request grew: the expand controller hands CSI volumes
+/// (and every volume without an in-tree expander, which on a current cluster is all of them) to
+/// an external resizer (`ExternalExpanding`, a Warning since no in-tree plugin matched); the
+/// CSI external-resizer grows the volume (`Resizing`, then `FileSystemResizeRequired` and the
+/// claim's `FileSystemResizePending` condition); the kubelet of a node running a pod that mounts
+/// the claim grows the file system (`FileSystemResizeSuccessful` on the claim and the pod) and
+/// the claim's capacity follows. Volumes that are not CSI volumes have no resizer: the claim
+/// keeps waiting. Follows `expand_controller.go` (`syncHandler`), kubernetes-csi/external-resizer
+/// (`controller.go`: `External resizer is resizing volume %s`, `Require file system resize of
+/// volume on node`) and `pkg/volume/util/operationexecutor/operation_generator.go`
+/// (`MountVolume.NodeExpandVolume succeeded for volume %q %s`).
+fn expand(c: &mut Cluster) -> bool {
+    let claims: Vec<PersistentVolumeClaim> = c
+        .store
+        .list("PersistentVolumeClaim")
+        .filter_map(|s| match &s.obj {
+            Object::PersistentVolumeClaim(p)
+                if p.metadata.deletion_timestamp.is_none() && claim_phase(p) == Some("Bound") =>
+            {
+                Some((**p).clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let mut changed = false;
+    for claim in claims {
+        let requested = claim_request(&claim);
+        let capacity = storage_of(claim.status.as_ref().and_then(|s| s.capacity.as_ref()));
+        if requested <= capacity {
+            continue;
+        }
+        let key = claim_key(&claim);
+        let Some(vname) = claim.spec.as_ref().and_then(|s| s.volume_name.clone()) else {
+            continue;
+        };
+        let Some(Object::PersistentVolume(pv)) = c.store.get_obj("PersistentVolume", "", &vname)
+        else {
+            continue;
+        };
+        let pv = (**pv).clone();
+        let before = c.store.events.len();
+        event(
+            c,
+            "Warning",
+            "ExternalExpanding",
+            key.clone(),
+            EXTERNAL_EXPANDING.into(),
+            "volume_expand",
+        );
+        changed |= c.store.events.len() != before;
+        let Some(driver) = pv
+            .spec
+            .as_ref()
+            .and_then(|s| s.csi.as_ref())
+            .map(|d| d.driver.clone())
+        else {
+            continue;
+        };
+        let resizer = format!("external-resizer {driver}");
+        let request = claim
+            .spec
+            .as_ref()
+            .and_then(|s| s.resources.as_ref())
+            .and_then(|r| r.requests.as_ref())
+            .and_then(|r| r.get("storage"))
+            .cloned();
+        let Some(request) = request else {
+            continue;
+        };
+        if volume_capacity(&pv) < requested {
+            c.store
+                .modify(&ObjRef::new("PersistentVolume", "", &vname), |o| {
+                    if let Object::PersistentVolume(v) = o {
+                        v.spec
+                            .get_or_insert_with(PersistentVolumeSpec::default)
+                            .capacity = Some(BTreeMap::from([("storage".into(), request.clone())]));
+                    }
+                });
+            c.store.event(
+                "Normal",
+                "Resizing",
+                key.clone(),
+                format!("External resizer is resizing volume {vname}"),
+                &resizer,
+            );
+            c.store.event(
+                "Normal",
+                "FileSystemResizeRequired",
+                key.clone(),
+                "Require file system resize of volume on node".into(),
+                &resizer,
+            );
+            let now = c.store.timestamp();
+            c.store.modify(&key, |o| {
+                if let Object::PersistentVolumeClaim(p) = o {
+                    let st = p.status.get_or_insert_with(PersistentVolumeClaimStatus::default);
+                    let conds = st.conditions.get_or_insert_with(Vec::new);
+                    conds.retain(|c| c.type_ != "FileSystemResizePending");
+                    conds.push(k8s_openapi::api::core::v1::PersistentVolumeClaimCondition {
+                        type_: "FileSystemResizePending".into(),
+                        status: "True".into(),
+                        message: Some(
+                            "Waiting for user to (re-)start a pod to finish file system resize of volume on node."
+                                .into(),
+                        ),
+                        last_transition_time: Some(now),
+                        ..Default::default()
+                    });
+                }
+            });
+            changed = true;
+        }
+        // The kubelet of a node running a pod that mounts the claim: NodeExpandVolume.
+        let ns = key.namespace.clone();
+        let user = c
+            .store
+            .list_ns("Pod", &ns)
+            .filter_map(|s| s.obj.as_pod())
+            .find(|p| {
+                p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
+                    && p.spec
+                        .iter()
+                        .flat_map(|s| s.volumes.iter().flatten())
+                        .filter_map(|v| v.persistent_volume_claim.as_ref())
+                        .any(|v| Some(v.claim_name.as_str()) == claim.metadata.name.as_deref())
+            })
+            .map(|p| {
+                (
+                    p.metadata.name.clone().unwrap_or_default(),
+                    p.spec
+                        .as_ref()
+                        .and_then(|s| s.node_name.clone())
+                        .unwrap_or_default(),
+                )
+            });
+        let Some((pod, node)) = user else {
+            continue;
+        };
+        c.store.modify(&key, |o| {
+            if let Object::PersistentVolumeClaim(p) = o {
+                let st = p
+                    .status
+                    .get_or_insert_with(PersistentVolumeClaimStatus::default);
+                st.capacity = Some(BTreeMap::from([("storage".into(), request.clone())]));
+                if let Some(conds) = st.conditions.as_mut() {
+                    conds.retain(|c| c.type_ != "FileSystemResizePending");
+                }
+                if st.conditions.as_ref().is_some_and(Vec::is_empty) {
+                    st.conditions = None;
+                }
+            }
+        });
+        let msg = format!("MountVolume.NodeExpandVolume succeeded for volume {vname:?} {node}");
+        c.store.event(
+            "Normal",
+            "FileSystemResizeSuccessful",
+            key.clone(),
+            msg.clone(),
+            "kubelet",
+        );
+        c.store.event(
+            "Normal",
+            "FileSystemResizeSuccessful",
+            ObjRef::new("Pod", &ns, &pod),
+            msg,
+            "kubelet",
+        );
+        changed = true;
+    }
     changed
 }
 
@@ -411,6 +587,26 @@ fn sync_claim(c: &mut Cluster, claim: &PersistentVolumeClaim) -> bool {
     if let Some(v) = find_best_match(claim, &volumes, delay) {
         return bind(c, v, claim);
     }
+    // WaitForFirstConsumer, once the scheduler chose a node: the VolumeBinding plugin's PreBind
+    // binds the static volume it found for that node (`bindAPIUpdate`), else the claim is
+    // provisioned there.
+    if let (true, Some(node_name)) = (delay, annotation(&claim.metadata, ANN_SELECTED_NODE)) {
+        if let Some(node) = c
+            .store
+            .get_obj("Node", "", node_name)
+            .and_then(Object::as_node)
+        {
+            let fitting: Vec<PersistentVolume> = volumes
+                .iter()
+                .filter(|v| crate::scheduler::plugins::volume_binding::volume_fits_node(v, node))
+                .cloned()
+                .collect();
+            if let Some(v) = find_best_match(claim, &fitting, false) {
+                let v = v.clone();
+                return bind(c, &v, claim);
+            }
+        }
+    }
     let mut changed = set_claim_phase(c, &key, "Pending");
     let selected = annotation(&claim.metadata, ANN_SELECTED_NODE).is_some();
     if delay && !selected {
@@ -710,10 +906,39 @@ fn reclaim(c: &mut Cluster, volume: &PersistentVolume, name: &str) -> bool {
     let key = ObjRef::new("PersistentVolume", "", name);
     match policy {
         "Delete" => {
-            // A provisioned volume is deleted by its provisioner, which the simulation always
-            // has; the volume's pv-protection finalizer goes once no claim uses it.
-            c.store.remove(&key);
-            true
+            // `findDeletablePlugin`: a provisioned volume is deleted by its provisioner, which
+            // the simulation always has; a static one needs a volume plugin that can delete
+            // it — only hostPath can, and only under /tmp (`hostPathDeleter.Delete`).
+            let spec = volume.spec.as_ref();
+            let provisioned = annotation(&volume.metadata, ANN_PROVISIONED_BY).is_some();
+            let failure = match spec.and_then(|s| s.host_path.as_ref()) {
+                _ if provisioned => None,
+                Some(hp) if tmp_path(&hp.path) => None,
+                Some(hp) => Some(format!(
+                    "host_path deleter only supports /tmp/.+ but received provided {}",
+                    hp.path
+                )),
+                None => Some(format!(
+                    "error getting deleter volume plugin for volume \"{name}\": no deletable volume plugin matched"
+                )),
+            };
+            match failure {
+                None => {
+                    c.store.remove(&key);
+                    true
+                }
+                Some(msg) => fail_volume(c, &key, "VolumeFailedDelete", msg) || changed,
+            }
+        }
+        "Recycle"
+            if volume
+                .spec
+                .as_ref()
+                .is_some_and(|s| s.nfs.is_none() && s.host_path.is_none()) =>
+        {
+            // `recycleVolumeOperation`: only NFS and hostPath volumes have a recycler.
+            let msg = "No recycler plugin found for the volume!".to_string();
+            fail_volume(c, &key, "VolumeFailedRecycle", msg) || changed
         }
         "Recycle" => {
             // The recycler pod (`busybox` scrubbing the volume) always succeeds.
@@ -741,6 +966,28 @@ fn reclaim(c: &mut Cluster, volume: &PersistentVolume, name: &str) -> bool {
         }
         _ => changed,
     }
+}
+
+/// The hostPath deleter's `/tmp/.+` (unanchored, as `regexp.MatchString` matches).
+fn tmp_path(path: &str) -> bool {
+    path.match_indices("/tmp/")
+        .any(|(i, m)| path.len() > i.saturating_add(m.len()))
+}
+
+/// `updateVolumePhaseWithEvent(volume, Failed, Warning, reason, message)`.
+fn fail_volume(c: &mut Cluster, key: &ObjRef, reason: &str, message: String) -> bool {
+    let changed = c.store.modify(key, |o| {
+        if let Object::PersistentVolume(v) = o {
+            let st = v.status.get_or_insert_with(PersistentVolumeStatus::default);
+            st.phase = Some("Failed".into());
+            st.message = Some(message.clone());
+        }
+    });
+    if changed {
+        c.store
+            .event("Warning", reason, key.clone(), message, SOURCE);
+    }
+    changed
 }
 
 /// The VolumeBinding plugin's PreBind for WaitForFirstConsumer claims: a scheduled pod's
@@ -789,6 +1036,23 @@ fn select_nodes(c: &mut Cluster) -> bool {
         }
     }
     changed
+}
+
+/// Whether every claim a pod mounts is Bound: the kubelet's volume manager
+/// (`pkg/kubelet/volumemanager`, `WaitForAttachAndMount`) keeps a pod in ContainerCreating
+/// until then.
+pub fn pod_claims_bound(store: &crate::store::Store, pod: &Pod) -> bool {
+    let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+    pod.spec
+        .iter()
+        .flat_map(|s| s.volumes.iter().flatten())
+        .filter_map(|v| v.persistent_volume_claim.as_ref())
+        .all(|src| {
+            matches!(
+                store.get_obj("PersistentVolumeClaim", ns, &src.claim_name),
+                Some(Object::PersistentVolumeClaim(p)) if claim_phase(p) == Some("Bound")
+            )
+        })
 }
 
 #[cfg(test)]
@@ -888,13 +1152,35 @@ mod tests {
     #[test]
     fn binding_then_reclaim_by_policy() {
         let mut c = Cluster::new(crate::settings::Settings::default());
-        for (name, policy) in [("keep", "Retain"), ("scrub", "Recycle"), ("drop", "Delete")] {
-            let v = json!({"apiVersion": "v1", "kind": "PersistentVolume",
+        let names = ["keep", "scrub", "drop", "stuck", "nfs-drop", "disk-scrub"];
+        for (name, policy, source) in [
+            ("keep", "Retain", json!({"hostPath": {"path": "/x"}})),
+            ("scrub", "Recycle", json!({"hostPath": {"path": "/x"}})),
+            ("drop", "Delete", json!({"hostPath": {"path": "/tmp/drop"}})),
+            (
+                "stuck",
+                "Delete",
+                json!({"hostPath": {"path": "/data/stuck"}}),
+            ),
+            (
+                "nfs-drop",
+                "Delete",
+                json!({"nfs": {"server": "s", "path": "/e"}}),
+            ),
+            (
+                "disk-scrub",
+                "Recycle",
+                json!({"csi": {"driver": "d", "volumeHandle": "h"}}),
+            ),
+        ] {
+            let mut v = json!({"apiVersion": "v1", "kind": "PersistentVolume",
                 "metadata": {"name": name},
                 "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
                          "persistentVolumeReclaimPolicy": policy, "storageClassName": "",
-                         "claimRef": {"namespace": "default", "name": name},
-                         "hostPath": {"path": "/x"}}});
+                         "claimRef": {"namespace": "default", "name": name}}});
+            for (k, val) in source.as_object().unwrap() {
+                v["spec"][k] = val.clone();
+            }
             let obj = crate::apiserver::decode_value(v).unwrap();
             c.store.insert_new(obj, None);
             let claim = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
@@ -905,7 +1191,7 @@ mod tests {
             c.store.insert_new(obj, None);
         }
         crate::controllers::settle(&mut c);
-        for name in ["keep", "scrub", "drop"] {
+        for name in names {
             assert_eq!(phase_of_pv(&c, name).as_deref(), Some("Bound"), "{name}");
             let Some(Object::PersistentVolumeClaim(p)) =
                 c.store.get_obj("PersistentVolumeClaim", "default", name)
@@ -921,6 +1207,34 @@ mod tests {
         assert_eq!(phase_of_pv(&c, "keep").as_deref(), Some("Released"));
         assert_eq!(phase_of_pv(&c, "scrub").as_deref(), Some("Available"));
         assert_eq!(phase_of_pv(&c, "drop"), None);
+        for name in ["stuck", "nfs-drop", "disk-scrub"] {
+            assert_eq!(phase_of_pv(&c, name).as_deref(), Some("Failed"), "{name}");
+        }
+        let failures: Vec<(String, String)> = c
+            .store
+            .events
+            .iter()
+            .filter(|e| e.type_ == "Warning")
+            .map(|e| (e.reason.clone(), e.message.clone()))
+            .collect();
+        assert_eq!(
+            failures,
+            [
+                (
+                    "VolumeFailedRecycle".to_string(),
+                    "No recycler plugin found for the volume!".to_string()
+                ),
+                (
+                    "VolumeFailedDelete".to_string(),
+                    "error getting deleter volume plugin for volume \"nfs-drop\": no deletable volume plugin matched".to_string()
+                ),
+                (
+                    "VolumeFailedDelete".to_string(),
+                    "host_path deleter only supports /tmp/.+ but received provided /data/stuck"
+                        .to_string()
+                ),
+            ]
+        );
     }
 
     #[test]
