@@ -37,6 +37,7 @@ pub const EXAMPLES: &[Example] = &[
     example!("11-namespaces-rbac-and-quotas.yaml"),
     example!("12-pod-affinity-and-spread.yaml"),
     example!("13-storage-classes-and-claims.yaml"),
+    example!("19-zones-and-topology-spread.yaml"),
 ];
 
 /// What a first visit shows: a little of everything (placement, Pending, a rejection, steps).
