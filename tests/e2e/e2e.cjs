@@ -226,14 +226,20 @@ spec:
 
   if (process.env.E2E_SHOTS) {
     await check('topology: screenshots of the grouped diagram in light and dark', async () => {
-      const diagram = page.locator('.diagram');
-      const theme = page.locator('button.theme');
-      for (const name of ['a', 'b']) {
-        const dark = await page.evaluate(() => document.documentElement.getAttribute('data-theme') || '');
-        await diagram.screenshot({ path: `${process.env.E2E_SHOTS}/diagram-${name}-${dark || 'default'}.png` });
-        await theme.click();
-        await page.waitForTimeout(300);
+      const shots = await browser.newPage({ viewport: { width: 1600, height: 1300 } });
+      await shots.goto(URL, { waitUntil: 'load' });
+      await shots.waitForSelector('svg.node-card', { timeout: 30000 });
+      const picker = shots.locator('header select').first();
+      const options = await picker.locator('option').allTextContents();
+      shots.once('dialog', (d) => d.accept());
+      await picker.selectOption({ index: options.findIndex((o) => /zones and topology spread/i.test(o)) });
+      await shots.waitForFunction(() => document.body.innerText.includes('deployment.apps/web scaled'), null, { timeout: 15000 });
+      for (const theme of ['light', 'dark']) {
+        await shots.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme);
+        await shots.waitForTimeout(200);
+        await shots.screenshot({ path: `${process.env.E2E_SHOTS}/diagram-${theme}.png` });
       }
+      await shots.close();
     });
   }
 
