@@ -40,15 +40,22 @@ pub fn diagram(props: &DiagramProps) -> Html {
     let groups = topology::group(&props.nodes, key.as_deref());
     let grid = match &key {
         None => html! { <div class="node-grid">{ for props.nodes.iter().map(card) }</div> },
-        Some(key) => html! { for groups.iter().map(|g| {
-            let title = g.title(key);
-            html! {
-                <section class={classes!("node-group", g.value.is_none().then_some("unlabelled"))} aria-label={title.clone()}>
-                    <h3 class="node-group-title">{ title }</h3>
-                    <div class="node-grid">{ for g.nodes.iter().filter_map(|&i| props.nodes.get(i)).map(card) }</div>
-                </section>
-            }
-        }) },
+        Some(key) => {
+            let boxes = groups.iter().map(|g| {
+                let title = g.title(key);
+                // Each box asks for the width of its cards, so that small groups share a row.
+                let style = format!("--cards: {}", g.nodes.len().max(1));
+                html! {
+                    <section class={classes!("node-group", g.value.is_none().then_some("unlabelled"))} aria-label={title.clone()} {style}>
+                        <h3 class="node-group-title">
+                            { g.head(key) }{ " \u{2014} " }<span class="counts">{ g.counts() }</span>
+                        </h3>
+                        <div class="node-grid">{ for g.nodes.iter().filter_map(|&i| props.nodes.get(i)).map(card) }</div>
+                    </section>
+                }
+            });
+            html! { <div class="node-groups">{ for boxes }</div> }
+        }
     };
     html! {
         <div class="diagram">

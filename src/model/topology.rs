@@ -97,13 +97,22 @@ pub struct NodeGroup {
 impl NodeGroup {
     /// `zone: eu-west-1a — 2 nodes, 5 pods`, or `(no zone) — 1 node, 0 pods`.
     pub fn title(&self, key: &str) -> String {
+        format!("{} \u{2014} {}", self.head(key), self.counts())
+    }
+
+    /// `zone: eu-west-1a`, or `(no zone)`.
+    pub fn head(&self, key: &str) -> String {
         let key = short_key(key);
-        let head = match &self.value {
+        match &self.value {
             Some(v) => format!("{key}: {v}"),
             None => format!("(no {key})"),
-        };
+        }
+    }
+
+    /// `2 nodes, 5 pods`.
+    pub fn counts(&self) -> String {
         format!(
-            "{head} \u{2014} {}, {}",
+            "{}, {}",
             count(self.nodes.len(), "node"),
             count(self.pods, "pod")
         )
