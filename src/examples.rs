@@ -42,6 +42,7 @@ pub const EXAMPLES: &[Example] = &[
     example!("16-statefulset-and-headless-service.yaml"),
     example!("17-reclaim-policies.yaml"),
     example!("18-wait-for-first-consumer-zones.yaml"),
+    example!("19-zones-and-topology-spread.yaml"),
 ];
 
 /// What a first visit shows: a little of everything (placement, Pending, a rejection, steps).

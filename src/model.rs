@@ -216,6 +216,7 @@ fn console_entries(run: &Run, commands: &[String]) -> Vec<ConsoleEntry> {
 
 mod markers;
 use markers::markers;
+pub mod topology;
 
 #[cfg(test)]
 mod tests;

@@ -13,6 +13,8 @@ pub const CONSOLE_LIMIT: usize = 100;
 mod types;
 pub use types::*;
 
+pub use crate::model::topology::GroupBy;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
     pub text: String,
@@ -29,6 +31,8 @@ pub struct State {
     pub share: Option<Share>,
     pub goto: Option<Goto>,
     pub run: RunRequest,
+    /// The node diagram's topology key (`crate::model::topology`).
+    pub group_by: GroupBy,
 }
 
 pub enum Action {
@@ -58,6 +62,8 @@ pub enum Action {
     /// The clipboard answered.
     Copied(bool),
     CloseShare,
+    /// The node diagram's "Group by" control.
+    GroupBy(GroupBy),
 }
 
 impl State {
@@ -74,6 +80,7 @@ impl State {
             share: None,
             goto: None,
             run: RunRequest { id: 1, delay_ms: 0 },
+            group_by: GroupBy::Auto,
         }
     }
 
@@ -102,6 +109,7 @@ impl State {
                 self.console.clear();
                 self.selected_pod = None;
                 self.selected_object = None;
+                self.group_by = GroupBy::Auto;
                 self.banner = Some(Banner {
                     level: Level::Info,
                     message: format!("Loaded the example \u{201c}{title}\u{201d}."),
@@ -163,6 +171,7 @@ impl State {
                 }
             }
             Action::CloseShare => self.share = None,
+            Action::GroupBy(group_by) => self.group_by = group_by,
         }
     }
 }

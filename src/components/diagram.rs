@@ -1,5 +1,8 @@
 //! The cluster diagram: a grid of node cards (SVG) and a lane of the pods without a node, each
 //! with the scheduler's FailedScheduling message. Clicking a pod asks "why here?".
+//!
+//! A "Group nodes by" control draws the nodes in one labelled box per value of a topology key
+//! (zone, hostname, region or any node label key); the grouping is `crate::model::topology`.
 
 use std::rc::Rc;
 
@@ -8,6 +11,7 @@ use yew::prelude::*;
 
 use super::node_card::NodeCard;
 use super::pod_tone;
+use crate::model::topology::{self, GroupBy};
 use crate::units::{bytes, cpu};
 
 #[derive(Properties, PartialEq)]
@@ -16,6 +20,8 @@ pub struct DiagramProps {
     pub pending: Rc<Vec<PodView>>,
     pub selected: Option<(String, String)>,
     pub on_select: Callback<(String, String)>,
+    pub group_by: GroupBy,
+    pub on_group_by: Callback<GroupBy>,
 }
 
 #[function_component(Diagram)]
@@ -27,16 +33,84 @@ pub fn diagram(props: &DiagramProps) -> Html {
             .any(|p| &p.namespace == ns && &p.name == name)
             .then(|| name.clone())
     };
-    let cards = props.nodes.iter().map(|n| {
+    let card = |n: &NodeView| {
         html! { <NodeCard key={n.name.clone()} node={n.clone()} selected={selected_on(n)} on_select={props.on_select.clone()} /> }
-    });
+    };
+    let key = topology::resolve(&props.group_by, &props.nodes);
+    let groups = topology::group(&props.nodes, key.as_deref());
+    let grid = match &key {
+        None => html! { <div class="node-grid">{ for props.nodes.iter().map(card) }</div> },
+        Some(key) => {
+            let boxes = groups.iter().map(|g| {
+                let title = g.title(key);
+                // Each box asks for the width of its cards, so that small groups share a row.
+                let style = format!("--cards: {}", g.nodes.len().max(1));
+                html! {
+                    <section class={classes!("node-group", g.value.is_none().then_some("unlabelled"))} aria-label={title.clone()} {style}>
+                        <h3 class="node-group-title">
+                            { g.head(key) }{ " \u{2014} " }<span class="counts">{ g.counts() }</span>
+                        </h3>
+                        <div class="node-grid">{ for g.nodes.iter().filter_map(|&i| props.nodes.get(i)).map(card) }</div>
+                    </section>
+                }
+            });
+            html! { <div class="node-groups">{ for boxes }</div> }
+        }
+    };
     html! {
         <div class="diagram">
             if props.nodes.is_empty() {
                 <p class="empty">{ "No nodes: this cluster has nowhere to run pods." }</p>
+            } else {
+                <GroupControl nodes={props.nodes.clone()} current={key.clone()} on_group_by={props.on_group_by.clone()} />
             }
-            <div class="node-grid">{ for cards }</div>
+            { grid }
             <PendingLane pending={props.pending.clone()} selected={props.selected.clone()} on_select={props.on_select.clone()} />
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct GroupControlProps {
+    pub nodes: Rc<Vec<NodeView>>,
+    /// The key the diagram groups by now.
+    pub current: Option<String>,
+    pub on_group_by: Callback<GroupBy>,
+}
+
+/// The "Group nodes by" select: none, the well-known topology keys, every node label key.
+#[function_component(GroupControl)]
+pub fn group_control(props: &GroupControlProps) -> Html {
+    let mut keys = topology::key_choices(&props.nodes);
+    if let Some(k) = &props.current {
+        if !keys.contains(k) {
+            keys.push(k.clone());
+        }
+    }
+    let onchange = {
+        let on_group_by = props.on_group_by.clone();
+        Callback::from(move |e: Event| {
+            if let Some(select) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
+                on_group_by.emit(GroupBy::from_value(&select.value()));
+            }
+        })
+    };
+    let current = props.current.as_deref();
+    let options = keys.iter().map(|k| {
+        let value = GroupBy::Key(k.clone()).to_value();
+        html! {
+            <option {value} selected={current == Some(k.as_str())} title={k.clone()}>{ topology::short_key(k).to_string() }</option>
+        }
+    });
+    html! {
+        <div class="diagram-bar">
+            <label class="group-by">
+                <span>{ "Group nodes by" }</span>
+                <select {onchange} aria-label="Group nodes by topology key">
+                    <option value={GroupBy::None.to_value()} selected={current.is_none()}>{ "none" }</option>
+                    { for options }
+                </select>
+            </label>
         </div>
     }
 }

@@ -130,6 +130,10 @@ pub fn output(props: &OutputProps) -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |pod: (String, String)| dispatch.dispatch(Action::SelectPod(Some(pod))))
     };
+    let on_group_by = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |g| dispatch.dispatch(Action::GroupBy(g)))
+    };
     let body = match state.tab {
         Tab::Cluster => {
             let why = state.selected_pod.as_ref().and_then(|(ns, name)| {
@@ -160,7 +164,8 @@ pub fn output(props: &OutputProps) -> Html {
                 Some(html! { <WhyHere {pod} {attempt} {on_close} {on_trace} /> })
             });
             html! { <>
-                <Diagram nodes={m.nodes.clone()} pending={m.pending.clone()} selected={state.selected_pod.clone()} {on_select} />
+                <Diagram nodes={m.nodes.clone()} pending={m.pending.clone()} selected={state.selected_pod.clone()} {on_select}
+                    group_by={state.group_by.clone()} {on_group_by} />
                 <div ref={why_ref}>{ for why }</div>
             </> }
         }

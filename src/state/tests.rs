@@ -178,3 +178,22 @@ fn loading_an_example_closes_the_admission_trace() {
     );
     assert_eq!(s.selected_object, None);
 }
+
+#[test]
+fn the_diagram_grouping_is_chosen_without_a_rerun_and_a_new_example_resets_it_to_auto() {
+    assert_eq!(state().group_by, GroupBy::Auto);
+    let s = reduce(
+        state(),
+        Action::GroupBy(GroupBy::Key("kubernetes.io/hostname".into())),
+    );
+    assert_eq!(s.group_by, GroupBy::Key("kubernetes.io/hostname".into()));
+    assert_eq!(s.run, state().run);
+    let s = reduce(
+        s,
+        Action::LoadExample {
+            title: "t".into(),
+            text: "kind: Node\n".into(),
+        },
+    );
+    assert_eq!(s.group_by, GroupBy::Auto);
+}

@@ -231,8 +231,12 @@ const SHOTS = process.env.E2E_SHOTS || '';
     const lr = panel.locator('.step.mutated').filter({ hasText: 'LimitRanger' });
     const added = await lr.locator('.d.add').allInnerTexts();
     assert(added.some((l) => /memory: 256Mi/.test(l)), `LimitRanger's added lines: ${added.join(' | ')}`);
-    const warnings = await panel.locator('.warn-msg').count();
+    // kubectl's Warning: line above the steps, and again on the PodSecurity step that added it.
+    const warnings = await panel.locator('.trace-outcome ~ .warn-msg').count();
     assert(warnings === 1, `expected the PodSecurity warning, found ${warnings}`);
+    const psa = panel.locator('.step').filter({ hasText: 'PodSecurity' });
+    const psaWarnings = await psa.locator('.warn-msg').count();
+    assert(psaWarnings === 1, `the PodSecurity step shows ${psaWarnings} warnings`);
     if (SHOTS) {
       await page.screenshot({ path: `${SHOTS}/admission-light.png` });
     }
@@ -309,6 +313,136 @@ const SHOTS = process.env.E2E_SHOTS || '';
       }
     }
   });
+  // ---- Scheduling (issue 4): pods on the right nodes, a Pending pod's message, "why here?",
+  // and the node diagram grouped by a topology key (example 19). Screenshots of the grouped
+  // diagram in both themes go to $E2E_SHOTS when it is set.
+  const podsOn = () => page.evaluate(() => {
+    const out = {};
+    for (const svg of document.querySelectorAll('svg.node-card')) {
+      const node = (svg.getAttribute('aria-label') || '').split(' ')[1];
+      out[node] = [...svg.querySelectorAll('.pod-chip')]
+        .map((g) => (g.getAttribute('aria-label') || '').split(' ')[1].replace(/,$/, ''))
+        .map((name) => name.replace(/^web-[a-z0-9]+-[a-z0-9]+$/, 'web'))
+        .sort();
+    }
+    return out;
+  });
+  const groupTitles = () => page.evaluate(() =>
+    [...document.querySelectorAll('.node-group-title')].map((h) => h.textContent.trim()));
+  const FAILED_19 = "0/6 nodes are available: 1 node(s) didn't match pod anti-affinity rules, " +
+    '1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, ' +
+    "4 node(s) didn't match pod topology spread constraints. preemption: 0/6 nodes are available: " +
+    '1 Preemption is not helpful for scheduling, 5 No preemption victims found for incoming pod.';
+
+  await check('scheduling: the zones example places each pod on the node kube-scheduler picks', async () => {
+    const select = page.locator('header select').first();
+    const options = await select.locator('option').allTextContents();
+    const idx = options.findIndex((o) => /zones and topology spread/i.test(o));
+    assert(idx >= 0, `no zones example among ${JSON.stringify(options)}`);
+    page.once('dialog', (d) => d.accept());
+    await select.selectOption({ index: idx });
+    await page.waitForFunction(() => document.body.innerText.includes('deployment.apps/web scaled'), null, { timeout: 15000 });
+    const pods = await podsOn();
+    const want = {
+      'kind-control-plane': [], 'kind-worker': ['web'], 'kind-worker2': ['web'], 'kind-worker3': ['web'],
+      'kind-worker4': ['cache', 'web'], 'kind-worker5': ['web'],
+    };
+    const sorted = (o) => JSON.stringify(Object.keys(o).sort().map((k) => [k, o[k]]));
+    assert(sorted(pods) === sorted(want), `placements ${JSON.stringify(pods)}`);
+  });
+
+  await check('scheduling: the Pending lane shows the FailedScheduling message word for word', async () => {
+    const lane = await page.locator('.pending-lane').innerText();
+    assert(lane.includes(FAILED_19), `pending lane: ${lane.slice(0, 500)}`);
+  });
+
+  await check('scheduling: "why here?" of the Pending pod names the filter that removed each node', async () => {
+    await page.locator('.pending-lane button.pending-pod').first().click();
+    const why = page.locator('section.why-here');
+    await why.waitFor({ timeout: 5000 });
+    const text = await why.innerText();
+    assert(text.includes('Pending') && text.includes(FAILED_19), `why-here head: ${text.slice(0, 400)}`);
+    const rows = await why.locator('table.why-table').first().locator('tbody tr').evaluateAll((trs) =>
+      Object.fromEntries(trs.map((tr) => [tr.querySelector('th').textContent.trim(),
+        [...tr.querySelectorAll('td.fail')].map((td) => td.textContent.trim()).join('|')])));
+    const want = {
+      'kind-control-plane': '✗ node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }',
+      'kind-worker': "✗ node(s) didn't match pod topology spread constraints",
+      'kind-worker2': "✗ node(s) didn't match pod topology spread constraints",
+      'kind-worker3': "✗ node(s) didn't match pod topology spread constraints",
+      'kind-worker4': "✗ node(s) didn't match pod topology spread constraints",
+      'kind-worker5': "✗ node(s) didn't match pod anti-affinity rules",
+    };
+    assert(JSON.stringify(rows) === JSON.stringify(want), `filter verdicts ${JSON.stringify(rows)}`);
+    assert(text.includes('No node passed every filter'), 'no "No node passed every filter"');
+  });
+
+  await check('scheduling: "why here?" of a placed pod shows the winning node and its scores', async () => {
+    await page.locator('svg.node-card .pod-chip[aria-label^="Pod cache,"]').click();
+    const why = page.locator('section.why-here');
+    await page.waitForFunction(() => {
+      const s = document.querySelector('section.why-here');
+      return s && s.innerText.includes('default/cache');
+    }, null, { timeout: 5000 });
+    const head = await why.locator('h3').innerText();
+    assert(/→\s*kind-worker4/.test(head), `why-here head: ${head}`);
+    const tables = why.locator('table.why-table');
+    assert(await tables.count() === 2, 'no scores table');
+    const scoreHead = await tables.nth(1).locator('thead').innerText();
+    for (const plugin of ['InterPodAffinity', 'Total']) {
+      assert(scoreHead.replace(/\s+/g, '').includes(plugin), `no ${plugin} column in ${scoreHead}`);
+    }
+    const chosen = await tables.nth(1).locator('tr.chosen th').innerText();
+    assert(chosen.includes('kind-worker4'), `chosen row: ${chosen}`);
+    await page.getByRole('button', { name: 'Close the why-here panel' }).click();
+  });
+
+  await check('topology: the diagram groups the nodes by zone by default, with counts', async () => {
+    const titles = await groupTitles();
+    const want = [
+      'zone: eu-west-1a — 2 nodes, 2 pods',
+      'zone: eu-west-1b — 2 nodes, 3 pods',
+      'zone: eu-west-1c — 1 node, 1 pod',
+      '(no zone) — 1 node, 0 pods',
+    ];
+    assert(JSON.stringify(titles) === JSON.stringify(want), `groups ${JSON.stringify(titles)}`);
+    const inC = await page.locator('section.node-group', { hasText: 'zone: eu-west-1c' }).locator('svg.node-card').getAttribute('aria-label');
+    assert(inC.startsWith('Node kind-worker5 '), `eu-west-1c holds ${inC}`);
+  });
+
+  if (process.env.E2E_SHOTS) {
+    await check('topology: screenshots of the grouped diagram in light and dark', async () => {
+      const shots = await browser.newPage({ viewport: { width: 1600, height: 1300 } });
+      await shots.goto(URL, { waitUntil: 'load' });
+      await shots.waitForSelector('svg.node-card', { timeout: 30000 });
+      const picker = shots.locator('header select').first();
+      const options = await picker.locator('option').allTextContents();
+      shots.once('dialog', (d) => d.accept());
+      await picker.selectOption({ index: options.findIndex((o) => /zones and topology spread/i.test(o)) });
+      await shots.waitForFunction(() => document.body.innerText.includes('deployment.apps/web scaled'), null, { timeout: 15000 });
+      for (const theme of ['light', 'dark']) {
+        await shots.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme);
+        await shots.waitForTimeout(200);
+        await shots.screenshot({ path: `${process.env.E2E_SHOTS}/diagram-${theme}.png` });
+      }
+      await shots.close();
+    });
+  }
+
+  await check('topology: the group-by select works from the keyboard (hostname, then none)', async () => {
+    const select = page.locator('.diagram-bar select');
+    await select.focus();
+    await page.keyboard.press('ArrowDown'); // zone → hostname
+    await page.waitForFunction(() => document.querySelectorAll('.node-group').length === 6, null, { timeout: 5000 });
+    const titles = await groupTitles();
+    assert(titles.includes('hostname: kind-worker4 — 1 node, 2 pods'), `groups ${JSON.stringify(titles)}`);
+    await page.keyboard.press('Home'); // → none
+    await page.waitForFunction(() => document.querySelectorAll('.node-group').length === 0, null, { timeout: 5000 });
+    assert(await page.locator('.diagram svg.node-card').count() === 6, 'the flat grid lost nodes');
+    const focused = await page.evaluate(() => document.activeElement && document.activeElement.tagName);
+    assert(focused === 'SELECT', `focus moved to ${focused}`);
+  });
+  // ---- end of the scheduling and topology checks.
 
   await check('no uncaught errors in the page', async () => {
     assert(errors.length === 0, errors.join('\n'));
