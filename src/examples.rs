@@ -37,6 +37,9 @@ pub const EXAMPLES: &[Example] = &[
     example!("11-namespaces-rbac-and-quotas.yaml"),
     example!("12-pod-affinity-and-spread.yaml"),
     example!("13-storage-classes-and-claims.yaml"),
+    example!("16-statefulset-and-headless-service.yaml"),
+    example!("17-reclaim-policies.yaml"),
+    example!("18-wait-for-first-consumer-zones.yaml"),
 ];
 
 /// What a first visit shows: a little of everything (placement, Pending, a rejection, steps).

@@ -469,6 +469,20 @@ impl Cluster {
                     }
                 });
             }
+            // Finalizers (the storage protection ones): marked, removed once they are gone.
+            Object::PersistentVolumeClaim(_) | Object::PersistentVolume(_)
+                if current
+                    .meta()
+                    .finalizers
+                    .as_ref()
+                    .is_some_and(|f| !f.is_empty()) =>
+            {
+                self.store.modify(&key, |o| {
+                    if o.meta().deletion_timestamp.is_none() {
+                        o.meta_mut().deletion_timestamp = Some(now);
+                    }
+                });
+            }
             _ => {
                 self.store.remove(&key);
             }

@@ -19,6 +19,7 @@ pub mod cel;
 pub mod controllers;
 pub mod decode;
 pub mod defaults;
+pub mod dns;
 pub mod labels;
 pub mod object;
 pub mod printers;

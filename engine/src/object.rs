@@ -13,6 +13,7 @@ use k8s_openapi::api::apps::v1 as apps;
 use k8s_openapi::api::batch::v1 as batch;
 use k8s_openapi::api::certificates::v1 as certificates;
 use k8s_openapi::api::core::v1 as core;
+use k8s_openapi::api::discovery::v1 as discovery;
 use k8s_openapi::api::networking::v1 as networking;
 use k8s_openapi::api::node::v1 as node;
 use k8s_openapi::api::policy::v1 as policy;
@@ -133,6 +134,7 @@ kinds! {
     Secret => core::Secret, [];
     Service => core::Service, ["svc"];
     Endpoints => core::Endpoints, ["ep"];
+    EndpointSlice => discovery::EndpointSlice, [];
     LimitRange => core::LimitRange, ["limits"];
     ResourceQuota => core::ResourceQuota, ["quota"];
     PersistentVolume => core::PersistentVolume, ["pv"];

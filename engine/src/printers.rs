@@ -342,6 +342,459 @@ pub fn events(store: &Store, warnings_only: bool) -> String {
     )
 }
 
+/// The rows of one kind, for `kubectl get <kind> [-n ns | -A] [-o wide]`: a NAMESPACE column
+/// first when listing all namespaces, kubectl's "No resources found" lines when empty.
+fn kind_table(
+    store: &Store,
+    kind: &str,
+    namespace: Option<&str>,
+    names: &[String],
+    header: &[&str],
+    row: &dyn Fn(&crate::object::Object) -> Option<Vec<String>>,
+) -> String {
+    let list: Box<dyn Iterator<Item = &crate::store::Stored>> = match namespace {
+        Some(ns) => Box::new(store.list_ns(kind, ns)),
+        None => Box::new(store.list(kind)),
+    };
+    let namespaced = crate::object::KINDS
+        .iter()
+        .find(|k| k.kind == kind)
+        .is_some_and(|k| k.namespaced);
+    let with_ns = namespaced && namespace.is_none();
+    let rows: Vec<Vec<String>> = list
+        .filter(|s| names.is_empty() || names.iter().any(|n| n == s.obj.name()))
+        .filter_map(|s| {
+            let mut r = row(&s.obj)?;
+            if with_ns {
+                r.insert(0, s.obj.namespace().unwrap_or("").to_string());
+            }
+            Some(r)
+        })
+        .collect();
+    if rows.is_empty() {
+        return match namespace {
+            Some(ns) if namespaced => format!("No resources found in {ns} namespace.\n"),
+            _ => "No resources found\n".into(),
+        };
+    }
+    let mut h: Vec<&str> = Vec::new();
+    if with_ns {
+        h.push("NAMESPACE");
+    }
+    h.extend_from_slice(header);
+    table(&h, &rows)
+}
+
+fn or_none(s: String) -> String {
+    if s.is_empty() {
+        "<none>".into()
+    } else {
+        s
+    }
+}
+
+/// `labels.FormatLabels`: `k=v,k=v` in key order, `<none>` when empty.
+fn format_labels(m: Option<&std::collections::BTreeMap<String, String>>) -> String {
+    or_none(
+        m.into_iter()
+            .flatten()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(","),
+    )
+}
+
+/// `kubectl get services` (printService: `makePortString`, `getServiceExternalIP`).
+pub fn services(store: &Store, namespace: Option<&str>, names: &[String], wide: bool) -> String {
+    let mut header = vec![
+        "NAME",
+        "TYPE",
+        "CLUSTER-IP",
+        "EXTERNAL-IP",
+        "PORT(S)",
+        "AGE",
+    ];
+    if wide {
+        header.push("SELECTOR");
+    }
+    kind_table(store, "Service", namespace, names, &header, &|o| {
+        let crate::object::Object::Service(svc) = o else {
+            return None;
+        };
+        let spec = svc.spec.clone().unwrap_or_default();
+        let type_ = spec.type_.clone().unwrap_or_else(|| "ClusterIP".into());
+        let cluster_ip = spec
+            .cluster_ips
+            .as_ref()
+            .and_then(|ips| ips.first().cloned())
+            .or(spec.cluster_ip.clone())
+            .unwrap_or_else(|| "<none>".into());
+        let external: Vec<String> = spec.external_ips.clone().unwrap_or_default();
+        let external_ip = match type_.as_str() {
+            "ClusterIP" | "NodePort" => or_none(external.join(",")),
+            "LoadBalancer" => {
+                let mut ips: Vec<String> = svc
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.load_balancer.as_ref())
+                    .and_then(|lb| lb.ingress.as_ref())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| i.ip.clone())
+                    .collect();
+                let lb_empty = ips.is_empty();
+                ips.extend(external.iter().cloned());
+                if lb_empty && external.is_empty() {
+                    "<pending>".into()
+                } else {
+                    ips.join(",")
+                }
+            }
+            "ExternalName" => spec.external_name.clone().unwrap_or_default(),
+            _ => "unknown".into(),
+        };
+        let ports: Vec<String> = spec
+            .ports
+            .iter()
+            .flatten()
+            .map(|p| {
+                let proto = p.protocol.as_deref().unwrap_or("TCP");
+                match p.node_port.filter(|n| *n > 0) {
+                    Some(np) => format!("{}:{np}/{proto}", p.port),
+                    None => format!("{}/{proto}", p.port),
+                }
+            })
+            .collect();
+        let mut row = vec![
+            svc.metadata.name.clone().unwrap_or_default(),
+            type_,
+            cluster_ip,
+            external_ip,
+            or_none(ports.join(",")),
+            age(store, svc.metadata.creation_timestamp.as_ref()),
+        ];
+        if wide {
+            row.push(format_labels(spec.selector.as_ref()));
+        }
+        Some(row)
+    })
+}
+
+/// `formatEndpoints`: up to three `ip:port` pairs, then ` + N more...`.
+pub fn format_endpoints(e: &k8s_openapi::api::core::v1::Endpoints) -> String {
+    let subsets = e.subsets.as_deref().unwrap_or(&[]);
+    if subsets.is_empty() {
+        return "<none>".into();
+    }
+    const MAX: usize = 3;
+    let mut list: Vec<String> = Vec::new();
+    let mut more = false;
+    let mut count = 0usize;
+    for ss in subsets {
+        let addrs = ss.addresses.as_deref().unwrap_or(&[]);
+        let ports = ss.ports.as_deref().unwrap_or(&[]);
+        if ports.is_empty() {
+            count += addrs.len();
+            for a in addrs {
+                if list.len() == MAX {
+                    more = true;
+                    break;
+                }
+                list.push(a.ip.clone());
+            }
+            continue;
+        }
+        for p in ports {
+            count += addrs.len();
+            for a in addrs {
+                if list.len() == MAX {
+                    more = true;
+                    break;
+                }
+                list.push(format!("{}:{}", a.ip, p.port));
+            }
+        }
+    }
+    let ret = list.join(",");
+    if more {
+        return format!("{ret} + {} more...", count.saturating_sub(MAX));
+    }
+    ret
+}
+
+/// `kubectl get endpoints`.
+pub fn endpoints(store: &Store, namespace: Option<&str>, names: &[String]) -> String {
+    kind_table(
+        store,
+        "Endpoints",
+        namespace,
+        names,
+        &["NAME", "ENDPOINTS", "AGE"],
+        &|o| {
+            let crate::object::Object::Endpoints(e) = o else {
+                return None;
+            };
+            Some(vec![
+                e.metadata.name.clone().unwrap_or_default(),
+                format_endpoints(e.as_ref()),
+                age(store, e.metadata.creation_timestamp.as_ref()),
+            ])
+        },
+    )
+}
+
+/// `helper.GetAccessModesAsString`: RWO, ROX, RWX, RWOP in that order.
+pub fn access_modes(modes: Option<&Vec<String>>) -> String {
+    let modes = modes.map(Vec::as_slice).unwrap_or(&[]);
+    [
+        ("ReadWriteOnce", "RWO"),
+        ("ReadOnlyMany", "ROX"),
+        ("ReadWriteMany", "RWX"),
+        ("ReadWriteOncePod", "RWOP"),
+    ]
+    .iter()
+    .filter(|(m, _)| modes.iter().any(|x| x == m))
+    .map(|(_, s)| *s)
+    .collect::<Vec<_>>()
+    .join(",")
+}
+
+fn storage(
+    m: Option<
+        &std::collections::BTreeMap<
+            String,
+            k8s_openapi::apimachinery::pkg::api::resource::Quantity,
+        >,
+    >,
+) -> String {
+    m.and_then(|m| m.get("storage"))
+        .map(|q| q.0.clone())
+        .unwrap_or_default()
+}
+
+/// `kubectl get pv` (printPersistentVolume; VOLUMEATTRIBUTESCLASS from 1.29).
+pub fn persistent_volumes(store: &Store, names: &[String], minor: u32, wide: bool) -> String {
+    let mut header = vec![
+        "NAME",
+        "CAPACITY",
+        "ACCESS MODES",
+        "RECLAIM POLICY",
+        "STATUS",
+        "CLAIM",
+        "STORAGECLASS",
+    ];
+    if minor >= 29 {
+        header.push("VOLUMEATTRIBUTESCLASS");
+    }
+    header.extend(["REASON", "AGE"]);
+    if wide {
+        header.push("VOLUMEMODE");
+    }
+    kind_table(store, "PersistentVolume", None, names, &header, &|o| {
+        let crate::object::Object::PersistentVolume(v) = o else {
+            return None;
+        };
+        let spec = v.spec.clone().unwrap_or_default();
+        let claim = spec
+            .claim_ref
+            .as_ref()
+            .map(|r| {
+                format!(
+                    "{}/{}",
+                    r.namespace.as_deref().unwrap_or(""),
+                    r.name.as_deref().unwrap_or("")
+                )
+            })
+            .unwrap_or_default();
+        let status = v.status.clone().unwrap_or_default();
+        let phase = if v.metadata.deletion_timestamp.is_some() {
+            "Terminating".to_string()
+        } else {
+            status.phase.clone().unwrap_or_default()
+        };
+        let mut row = vec![
+            v.metadata.name.clone().unwrap_or_default(),
+            storage(spec.capacity.as_ref()),
+            access_modes(spec.access_modes.as_ref()),
+            spec.persistent_volume_reclaim_policy
+                .clone()
+                .unwrap_or_default(),
+            phase,
+            claim,
+            crate::controllers::persistentvolume::volume_class(v),
+        ];
+        if minor >= 29 {
+            row.push(
+                spec.volume_attributes_class_name
+                    .clone()
+                    .unwrap_or_else(|| "<unset>".into()),
+            );
+        }
+        row.push(status.reason.clone().unwrap_or_default());
+        row.push(age(store, v.metadata.creation_timestamp.as_ref()));
+        if wide {
+            row.push(spec.volume_mode.clone().unwrap_or_else(|| "<unset>".into()));
+        }
+        Some(row)
+    })
+}
+
+/// `kubectl get pvc` (printPersistentVolumeClaim; VOLUMEATTRIBUTESCLASS from 1.29).
+pub fn persistent_volume_claims(
+    store: &Store,
+    namespace: Option<&str>,
+    names: &[String],
+    minor: u32,
+    wide: bool,
+) -> String {
+    let mut header = vec![
+        "NAME",
+        "STATUS",
+        "VOLUME",
+        "CAPACITY",
+        "ACCESS MODES",
+        "STORAGECLASS",
+    ];
+    if minor >= 29 {
+        header.push("VOLUMEATTRIBUTESCLASS");
+    }
+    header.push("AGE");
+    if wide {
+        header.push("VOLUMEMODE");
+    }
+    kind_table(
+        store,
+        "PersistentVolumeClaim",
+        namespace,
+        names,
+        &header,
+        &|o| {
+            let crate::object::Object::PersistentVolumeClaim(p) = o else {
+                return None;
+            };
+            let spec = p.spec.clone().unwrap_or_default();
+            let status = p.status.clone().unwrap_or_default();
+            let phase = if p.metadata.deletion_timestamp.is_some() {
+                "Terminating".to_string()
+            } else {
+                status.phase.clone().unwrap_or_default()
+            };
+            let mut row = vec![
+                p.metadata.name.clone().unwrap_or_default(),
+                phase,
+                spec.volume_name.clone().unwrap_or_default(),
+                storage(status.capacity.as_ref()),
+                access_modes(status.access_modes.as_ref()),
+                crate::controllers::persistentvolume::claim_class(p),
+            ];
+            if minor >= 29 {
+                row.push(
+                    spec.volume_attributes_class_name
+                        .clone()
+                        .unwrap_or_else(|| "<unset>".into()),
+                );
+            }
+            row.push(age(store, p.metadata.creation_timestamp.as_ref()));
+            if wide {
+                row.push(spec.volume_mode.clone().unwrap_or_else(|| "<unset>".into()));
+            }
+            Some(row)
+        },
+    )
+}
+
+/// `kubectl get storageclasses` (printStorageClass: `(default)` after the default's name).
+pub fn storage_classes(store: &Store, names: &[String]) -> String {
+    let header = [
+        "NAME",
+        "PROVISIONER",
+        "RECLAIMPOLICY",
+        "VOLUMEBINDINGMODE",
+        "ALLOWVOLUMEEXPANSION",
+        "AGE",
+    ];
+    kind_table(store, "StorageClass", None, names, &header, &|o| {
+        let crate::object::Object::StorageClass(sc) = o else {
+            return None;
+        };
+        let mut name = sc.metadata.name.clone().unwrap_or_default();
+        let default = sc.metadata.annotations.as_ref().is_some_and(|a| {
+            a.get("storageclass.kubernetes.io/is-default-class")
+                .map(String::as_str)
+                == Some("true")
+                || a.get("storageclass.beta.kubernetes.io/is-default-class")
+                    .map(String::as_str)
+                    == Some("true")
+        });
+        if default {
+            name.push_str(" (default)");
+        }
+        Some(vec![
+            name,
+            sc.provisioner.clone(),
+            sc.reclaim_policy.clone().unwrap_or_else(|| "Delete".into()),
+            sc.volume_binding_mode
+                .clone()
+                .unwrap_or_else(|| "Immediate".into()),
+            sc.allow_volume_expansion.unwrap_or(false).to_string(),
+            age(store, sc.metadata.creation_timestamp.as_ref()),
+        ])
+    })
+}
+
+/// `kubectl get statefulsets` (printStatefulSet: READY is ready / desired replicas).
+pub fn stateful_sets(
+    store: &Store,
+    namespace: Option<&str>,
+    names: &[String],
+    wide: bool,
+) -> String {
+    let mut header = vec!["NAME", "READY", "AGE"];
+    if wide {
+        header.extend(["CONTAINERS", "IMAGES"]);
+    }
+    kind_table(store, "StatefulSet", namespace, names, &header, &|o| {
+        let crate::object::Object::StatefulSet(s) = o else {
+            return None;
+        };
+        let spec = s.spec.clone().unwrap_or_default();
+        let ready = s
+            .status
+            .as_ref()
+            .and_then(|st| st.ready_replicas)
+            .unwrap_or(0);
+        let desired = spec.replicas.unwrap_or(0);
+        let mut row = vec![
+            s.metadata.name.clone().unwrap_or_default(),
+            format!("{ready}/{desired}"),
+            age(store, s.metadata.creation_timestamp.as_ref()),
+        ];
+        if wide {
+            let containers = spec
+                .template
+                .spec
+                .as_ref()
+                .map(|p| p.containers.as_slice())
+                .unwrap_or(&[]);
+            row.push(
+                containers
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
+            row.push(
+                containers
+                    .iter()
+                    .map(|c| c.image.clone().unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
+        }
+        Some(row)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -845,6 +845,37 @@ fn get(
     if let Err(e) = allowed(c, "list", info, "", &list_ns, "") {
         return Ok(vec![error_record(base, info, &list_ns, "", e)]);
     }
+    let wide = args.output.as_deref() == Some("wide");
+    let scope = (!list_ns.is_empty()).then_some(list_ns.as_str());
+    // Named objects (`kubectl get svc nginx`): the found ones in the table, a NotFound error
+    // for each missing one.
+    let names: Vec<String> = rest.iter().skip(1).cloned().collect();
+    let mut missing = Vec::new();
+    let mut found = Vec::new();
+    if !matches!(info.kind, "Pod" | "Node" | "Event") {
+        for n in &names {
+            let ns = if info.namespaced {
+                list_ns.as_str()
+            } else {
+                ""
+            };
+            if c.store.get_obj(info.kind, ns, n).is_some() {
+                found.push(n.clone());
+            } else {
+                missing.push(error_record(
+                    base,
+                    info,
+                    ns,
+                    n,
+                    crate::status::ApiError::not_found(&info.resource(), n),
+                ));
+            }
+        }
+        if !names.is_empty() && found.is_empty() {
+            return Ok(missing);
+        }
+    }
+    let names = &found;
     let text = match info.kind {
         "Pod" if args.all_namespaces || args.output.as_deref() == Some("wide") => {
             printers::pods_wide(&c.store)
@@ -852,9 +883,17 @@ fn get(
         "Pod" => printers::pods(&c.store, args.namespace.as_deref().unwrap_or("default")),
         "Node" => printers::nodes(&c.store),
         "Event" => printers::events(&c.store, false),
+        "Service" => printers::services(&c.store, scope, names, wide),
+        "Endpoints" => printers::endpoints(&c.store, scope, names),
+        "PersistentVolume" => printers::persistent_volumes(&c.store, names, c.settings.minor, wide),
+        "PersistentVolumeClaim" => {
+            printers::persistent_volume_claims(&c.store, scope, names, c.settings.minor, wide)
+        }
+        "StorageClass" => printers::storage_classes(&c.store, names),
+        "StatefulSet" => printers::stateful_sets(&c.store, scope, names, wide),
         other => {
             return Err((
-                format!("error: kubefiddle prints pods, nodes and events; not {other}"),
+                format!("error: kubefiddle prints pods, nodes, events, services, endpoints, pv, pvc, storageclasses and statefulsets; not {other}"),
                 Outcome::Invalid,
             ));
         }
@@ -862,7 +901,15 @@ fn get(
     let mut r = base.clone();
     r.kind = info.kind.to_string();
     r.message = Some(text.trim_end().to_string());
-    Ok(vec![r])
+    // The API server's deprecation warning for v1 Endpoints (KEP-4974, from 1.33).
+    if info.kind == "Endpoints" && c.settings.minor >= 33 {
+        c.warnings.push(
+            "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice".into(),
+        );
+    }
+    let mut out = vec![r];
+    out.extend(missing);
+    Ok(out)
 }
 
 /// The user a command's requests are made as: the scenario's user, or the one `--as` /

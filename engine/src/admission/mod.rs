@@ -40,7 +40,7 @@ mod resource_quota;
 mod runtime_class;
 pub mod security_context_deny;
 mod service_account;
-mod storage_object_in_use_protection;
+pub mod storage_object_in_use_protection;
 mod taint_nodes_by_condition;
 #[cfg(test)]
 mod testkit;

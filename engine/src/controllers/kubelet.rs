@@ -42,7 +42,9 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                 .as_ref()
                 .and_then(|st| st.start_time.as_ref())
                 .is_some();
-            (phase == Some("Pending") && !started).then(|| (ObjRef::of(&s.obj), node))
+            let volumes_ready = super::persistentvolume::pod_claims_bound(&c.store, pod);
+            (phase == Some("Pending") && !started && volumes_ready)
+                .then(|| (ObjRef::of(&s.obj), node))
         })
         .collect();
     for (r, node) in to_start {

@@ -9,16 +9,22 @@
 
 mod clusterrole_aggregation;
 mod deployment;
+pub mod endpoints;
+mod endpointslice;
 mod garbage_collector;
 mod kubelet;
 mod namespace;
 mod node_lifecycle;
-mod persistentvolume;
+pub mod persistentvolume;
+mod pv_protection;
+mod pvc_protection;
 mod replicaset;
 mod resource_quota;
 mod root_ca_cert_publisher;
 mod scheduling;
+mod service_ip;
 mod serviceaccounts;
+pub mod statefulset;
 
 use crate::apiserver::Cluster;
 
@@ -37,8 +43,14 @@ pub fn settle(cluster: &mut Cluster) {
         changed |= garbage_collector::reconcile(cluster);
         changed |= deployment::reconcile(cluster);
         changed |= replicaset::reconcile(cluster);
+        changed |= statefulset::reconcile(cluster);
+        changed |= service_ip::reconcile(cluster);
+        changed |= endpoints::reconcile(cluster);
+        changed |= endpointslice::reconcile(cluster);
         changed |= resource_quota::reconcile(cluster);
         changed |= persistentvolume::reconcile(cluster);
+        changed |= pvc_protection::reconcile(cluster);
+        changed |= pv_protection::reconcile(cluster);
         changed |= scheduling::reconcile(cluster);
         changed |= kubelet::reconcile(cluster);
         if !changed {
@@ -78,6 +90,29 @@ pub fn name_suffix(seed: &str) -> String {
         h = (h / 27) ^ fnv32a(out.as_bytes());
     }
     out
+}
+
+/// Removes `finalizer` from an object being deleted; the object goes once no finalizer is left
+/// (the API server's `deleteForEmptyFinalizers`).
+pub(crate) fn release_finalizer(
+    cluster: &mut Cluster,
+    key: &crate::store::ObjRef,
+    finalizer: &str,
+) -> bool {
+    let changed = cluster.store.modify(key, |o| {
+        if let Some(f) = o.meta_mut().finalizers.as_mut() {
+            f.retain(|x| x != finalizer);
+        }
+    });
+    let done = cluster.store.get(key).is_some_and(|s| {
+        s.obj.meta().deletion_timestamp.is_some()
+            && s.obj.meta().finalizers.as_ref().is_none_or(Vec::is_empty)
+    });
+    if done {
+        cluster.store.remove(key);
+        return true;
+    }
+    changed
 }
 
 #[cfg(test)]

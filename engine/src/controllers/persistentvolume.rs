@@ -411,6 +411,26 @@ fn sync_claim(c: &mut Cluster, claim: &PersistentVolumeClaim) -> bool {
     if let Some(v) = find_best_match(claim, &volumes, delay) {
         return bind(c, v, claim);
     }
+    // WaitForFirstConsumer, once the scheduler chose a node: the VolumeBinding plugin's PreBind
+    // binds the static volume it found for that node (`bindAPIUpdate`), else the claim is
+    // provisioned there.
+    if let (true, Some(node_name)) = (delay, annotation(&claim.metadata, ANN_SELECTED_NODE)) {
+        if let Some(node) = c
+            .store
+            .get_obj("Node", "", node_name)
+            .and_then(Object::as_node)
+        {
+            let fitting: Vec<PersistentVolume> = volumes
+                .iter()
+                .filter(|v| crate::scheduler::plugins::volume_binding::volume_fits_node(v, node))
+                .cloned()
+                .collect();
+            if let Some(v) = find_best_match(claim, &fitting, false) {
+                let v = v.clone();
+                return bind(c, &v, claim);
+            }
+        }
+    }
     let mut changed = set_claim_phase(c, &key, "Pending");
     let selected = annotation(&claim.metadata, ANN_SELECTED_NODE).is_some();
     if delay && !selected {
@@ -789,6 +809,23 @@ fn select_nodes(c: &mut Cluster) -> bool {
         }
     }
     changed
+}
+
+/// Whether every claim a pod mounts is Bound: the kubelet's volume manager
+/// (`pkg/kubelet/volumemanager`, `WaitForAttachAndMount`) keeps a pod in ContainerCreating
+/// until then.
+pub fn pod_claims_bound(store: &crate::store::Store, pod: &Pod) -> bool {
+    let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+    pod.spec
+        .iter()
+        .flat_map(|s| s.volumes.iter().flatten())
+        .filter_map(|v| v.persistent_volume_claim.as_ref())
+        .all(|src| {
+            matches!(
+                store.get_obj("PersistentVolumeClaim", ns, &src.claim_name),
+                Some(Object::PersistentVolumeClaim(p)) if claim_phase(p) == Some("Bound")
+            )
+        })
 }
 
 #[cfg(test)]

@@ -82,6 +82,9 @@ pub struct NodeInfo {
     /// The pods in `pods` themselves (labels, namespace, affinity), for the plugins that look at
     /// other pods (InterPodAffinity).
     pub pod_objects: Vec<Pod>,
+    /// The claims, volumes and classes of the cluster (the volume plugins' listers), shared by
+    /// every node of a snapshot.
+    pub storage: std::sync::Arc<plugins::volume_binding::StorageSnapshot>,
 }
 
 impl NodeInfo {
@@ -100,6 +103,7 @@ impl NodeInfo {
             pods: Vec::new(),
             priorities: Vec::new(),
             pod_objects: Vec::new(),
+            storage: Default::default(),
             node: node.clone(),
             name,
         }
@@ -276,6 +280,10 @@ impl Profile {
                 &node_affinity::NodeAffinity,
                 &node_ports::NodePorts,
                 &node_resources_fit::NodeResourcesFit,
+                &volume_restrictions::VolumeRestrictions,
+                &node_volume_limits::NodeVolumeLimits,
+                &volume_binding::VolumeBinding,
+                &volume_zone::VolumeZone,
                 &pod_topology_spread::PodTopologySpread,
                 &inter_pod_affinity::InterPodAffinity,
             ],
@@ -301,6 +309,10 @@ pub fn snapshot(store: &Store) -> Vec<NodeInfo> {
         .filter_map(|s| s.obj.as_node())
         .map(NodeInfo::new)
         .collect();
+    let storage = std::sync::Arc::new(plugins::volume_binding::StorageSnapshot::from_store(store));
+    for n in &mut nodes {
+        n.storage = storage.clone();
+    }
     let index: BTreeMap<String, usize> = nodes
         .iter()
         .enumerate()
