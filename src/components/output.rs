@@ -13,7 +13,11 @@ use super::admission_trace::AdmissionTrace;
 use super::console::Console;
 use super::diagram::Diagram;
 use super::namespaces::Namespaces;
+use super::node_card::NodeVolumes;
 use super::results::Results;
+use super::stateful_sets::StatefulSets;
+use super::storage::Storage;
+use super::storage_graph::node_volumes;
 use super::tables::Tables;
 use super::why_here::WhyHere;
 use crate::model::Model;
@@ -116,6 +120,27 @@ pub fn output(props: &OutputProps) -> Html {
         Some("near") => Some(("quota near".to_string(), "wait")),
         _ => (!m.namespaces.is_empty()).then(|| (m.namespaces.len().to_string(), "neutral")),
     };
+    let unbound = m
+        .storage
+        .claims
+        .iter()
+        .filter(|c| c.phase != "Bound")
+        .count();
+    let storage_badge = if unbound > 0 {
+        Some((format!("{unbound} unbound"), "wait"))
+    } else if !m.storage.claims.is_empty() {
+        Some((format!("{} bound", m.storage.claims.len()), "ok"))
+    } else {
+        (!m.storage.volumes.is_empty())
+            .then(|| (format!("{} PV", m.storage.volumes.len()), "neutral"))
+    };
+    let sets_badge = (!m.stateful_sets.is_empty()).then(|| {
+        let ready = m.stateful_sets.iter().all(|s| s.ready >= s.replicas);
+        (
+            m.stateful_sets.len().to_string(),
+            if ready { "neutral" } else { "wait" },
+        )
+    });
     let on_trace = {
         let dispatch = dispatch.clone();
         Callback::from(move |key: Option<ObjKey>| dispatch.dispatch(Action::SelectObject(key)))
@@ -148,10 +173,11 @@ pub fn output(props: &OutputProps) -> Html {
                 };
                 Some(html! { <WhyHere {pod} {attempt} {on_close} /> })
             });
-            html! { <>
+            let volumes = NodeVolumes(Rc::new(node_volumes(&m.storage, &m.nodes)));
+            html! { <ContextProvider<NodeVolumes> context={volumes}>
                 <Diagram nodes={m.nodes.clone()} pending={m.pending.clone()} selected={state.selected_pod.clone()} {on_select} />
                 <div ref={why_ref}>{ for why }</div>
-            </> }
+            </ContextProvider<NodeVolumes>> }
         }
         Tab::Admission => {
             let trace = state
@@ -165,6 +191,19 @@ pub fn output(props: &OutputProps) -> Html {
             }
         }
         Tab::Namespaces => html! { <Namespaces namespaces={m.namespaces.clone()} /> },
+        Tab::Storage => {
+            let pods: Vec<_> = m
+                .nodes
+                .iter()
+                .flat_map(|n| n.pod_list.iter())
+                .chain(m.pending.iter())
+                .cloned()
+                .collect();
+            html! { <Storage storage={m.storage.clone()} pods={Rc::new(pods)} /> }
+        }
+        Tab::StatefulSets => html! {
+            <StatefulSets sets={m.stateful_sets.clone()} storage={m.storage.clone()} dns={m.dns.clone()} />
+        },
         Tab::Events => html! {
             <Tables tables={vec![("kubectl get events".to_string(), m.events())]} empty="No events yet." />
         },
@@ -201,6 +240,8 @@ pub fn output(props: &OutputProps) -> Html {
                     { tab_button(Tab::Cluster, "Cluster", cluster_badge) }
                     { tab_button(Tab::Admission, "Admission", admission_badge) }
                     { tab_button(Tab::Namespaces, "Namespaces", namespaces_badge) }
+                    { tab_button(Tab::Storage, "Storage", storage_badge) }
+                    { tab_button(Tab::StatefulSets, "StatefulSets", sets_badge) }
                     { tab_button(Tab::Events, "Events", events_badge) }
                     { tab_button(Tab::Get, "kubectl get", None) }
                 </nav>
