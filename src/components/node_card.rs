@@ -189,7 +189,7 @@ fn bar(y: f64, label: &str, usage: &Usage, text: String) -> Html {
 fn volume_badge(y: f64, volumes: &[String]) -> Html {
     let n = volumes.len();
     let text = format!("{n} volume{} attached", if n == 1 { "" } else { "s" });
-    let w = text.chars().count() as f64 * 6.4 + 30.0;
+    let w = text.chars().count() as f64 * 7.0 + 32.0;
     let (x, cx) = (PAD, PAD + 11.0);
     html! { <g class="volume-badge">
         <title>{ format!("Attached volumes:\n{}", volumes.join("\n")) }</title>

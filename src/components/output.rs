@@ -126,21 +126,13 @@ pub fn output(props: &OutputProps) -> Html {
         .iter()
         .filter(|c| c.phase != "Bound")
         .count();
-    let storage_badge = if unbound > 0 {
-        Some((format!("{unbound} unbound"), "wait"))
-    } else if !m.storage.claims.is_empty() {
-        Some((format!("{} bound", m.storage.claims.len()), "ok"))
-    } else {
-        (!m.storage.volumes.is_empty())
-            .then(|| (format!("{} PV", m.storage.volumes.len()), "neutral"))
-    };
-    let sets_badge = (!m.stateful_sets.is_empty()).then(|| {
-        let ready = m.stateful_sets.iter().all(|s| s.ready >= s.replicas);
-        (
-            m.stateful_sets.len().to_string(),
-            if ready { "neutral" } else { "wait" },
-        )
-    });
+    let storage_badge = (unbound > 0).then(|| (format!("{unbound} unbound"), "wait"));
+    let unready = m
+        .stateful_sets
+        .iter()
+        .filter(|s| s.ready < s.replicas)
+        .count();
+    let sets_badge = (unready > 0).then(|| (format!("{unready} not ready"), "wait"));
     let on_trace = {
         let dispatch = dispatch.clone();
         Callback::from(move |key: Option<ObjKey>| dispatch.dispatch(Action::SelectObject(key)))

@@ -93,7 +93,7 @@ fn replica(s: &StatefulSetView, r: &ReplicaView, storage: &StorageView) -> Html 
                 if r.claims.is_empty() { <span class="muted">{ "-" }</span> }
                 { for claims }
             </td>
-            <td class="sts-dns">{ r.dns_name.clone().unwrap_or_else(|| "-".into()) }</td>
+            <td class="sts-dns">{ r.dns_name.as_deref().map_or_else(|| html! { "-" }, dotted) }</td>
         </tr>
     }
 }
@@ -114,7 +114,7 @@ fn records(records: &[Record]) -> Html {
                     <tbody>
                         { for records.iter().map(|r| html! {
                             <tr class={classes!("dns-record", format!("rr-{}", r.type_.to_ascii_lowercase()))}>
-                                <td class="mono">{ r.name.clone() }</td>
+                                <td class="mono">{ dotted(&r.name) }</td>
                                 <td><span class={classes!("badge", "sg-phase", record_tone(&r.type_))}>{ r.type_.clone() }</span></td>
                                 <td class="mono">{ r.data.clone() }</td>
                             </tr>
@@ -124,4 +124,10 @@ fn records(records: &[Record]) -> Html {
             </div>
         </section>
     }
+}
+
+/// A DNS name that may wrap after its dots, never inside a label.
+fn dotted(name: &str) -> Html {
+    let labels: Vec<&str> = name.split_inclusive('.').collect();
+    html! { for labels.into_iter().map(|l| html! { <>{ l.to_string() }<wbr/></> }) }
 }

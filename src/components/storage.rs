@@ -10,8 +10,8 @@ use std::rc::Rc;
 use kubefiddle_engine::views::{ClaimView, PodView, StorageClassView, StorageView, VolumeView};
 use yew::prelude::*;
 
-use super::pod_tone;
 use super::storage_graph::{groups, phase_tone, ClassGroup};
+use super::{camel_breaks, pod_tone};
 use crate::units::ellipsize_middle;
 
 #[derive(Properties, PartialEq)]
@@ -152,7 +152,7 @@ fn class_card(class: Option<&StorageClassView>, name: &str) -> Html {
             <div class="sg-meta mono" title="provisioner">{ c.provisioner.clone() }</div>
             <dl class="sg-facts">
                 <dt>{ "reclaim" }</dt><dd class={classes!(reclaim_tone(&c.reclaim_policy))}>{ c.reclaim_policy.clone() }</dd>
-                <dt>{ "binding" }</dt><dd>{ c.volume_binding_mode.clone() }</dd>
+                <dt>{ "binding" }</dt><dd>{ camel_breaks(&c.volume_binding_mode) }</dd>
                 if c.allow_volume_expansion { <dt>{ "expand" }</dt><dd>{ "allowed" }</dd> }
             </dl>
         </div>

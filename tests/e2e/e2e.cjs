@@ -338,6 +338,8 @@ const SHOTS = process.env.E2E_SHOTS || '';
       await page.screenshot({ path: `${SHOTS}/storage-light.png` });
       await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'dark'));
       await page.screenshot({ path: `${SHOTS}/storage-dark.png` });
+      await page.locator('.sg-why').first().scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SHOTS}/storage-why-dark.png` });
       await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
     }
   });
@@ -362,6 +364,8 @@ const SHOTS = process.env.E2E_SHOTS || '';
       await page.screenshot({ path: `${SHOTS}/statefulsets-light.png` });
       await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'dark'));
       await page.screenshot({ path: `${SHOTS}/statefulsets-dark.png` });
+      await page.locator('.dns-card').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SHOTS}/dns-dark.png` });
       await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
     }
   });
