@@ -131,7 +131,7 @@ fn class_card(class: Option<&StorageClassView>, name: &str) -> Html {
             return html! {
                 <div class="sg-card sg-class none">
                     <div class="sg-title"><span class="sg-name muted">{ "no class" }</span></div>
-                    <div class="sg-meta">{ "storageClassName: \"\"" }</div>
+                    <div class="sg-meta" title="storageClassName: \"\"">{ "class " }<code>{ "\"\"" }</code></div>
                     <div class="sg-meta muted">{ "static binding only: no provisioning" }</div>
                 </div>
             };
