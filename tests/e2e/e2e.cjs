@@ -393,6 +393,21 @@ const SHOTS = process.env.E2E_SHOTS || '';
     }
   });
 
+  await check('after the reclaim example, the Retain volume is Released and the Recycle one Available', async () => {
+    await loadExample(/Reclaim policies/, 'pod "app" deleted');
+    await page.getByRole('tab', { name: /Storage/ }).click();
+    await page.waitForSelector('.sg-group', { timeout: 5000 });
+    const released = await page.locator('.sg-volume.bad').innerText();
+    assert(/keep-me/.test(released) && /Released/.test(released) && /Retain/.test(released) && /claimRef default\/keep/.test(released), `released volume: ${released}`);
+    const available = await page.locator('.sg-volume.info').innerText();
+    assert(/scrub-me/.test(available) && /Available/.test(available) && /Recycle/.test(available), `available volume: ${available}`);
+    const claims = await page.locator('.sg-claim').count();
+    assert(claims === 0, `${claims} claims left`);
+    if (SHOTS) {
+      await page.screenshot({ path: `${SHOTS}/storage-reclaim-light.png` });
+    }
+  });
+
   await check('no uncaught errors in the page', async () => {
     assert(errors.length === 0, errors.join('\n'));
   });
