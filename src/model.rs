@@ -5,9 +5,12 @@
 use std::rc::Rc;
 
 use kubefiddle_engine::admission::PluginStep;
+use kubefiddle_engine::dns::Record;
 use kubefiddle_engine::scenario::Stream;
 use kubefiddle_engine::store::ObjRef;
-use kubefiddle_engine::views::{self, NamespaceView, NodeView, PodView};
+use kubefiddle_engine::views::{
+    self, NamespaceView, NodeView, PodView, StatefulSetView, StorageView,
+};
 use kubefiddle_engine::{printers, run_with_commands, Input, Note, ResultRecord, Run};
 
 use crate::state::{Level, ObjKey};
@@ -51,6 +54,9 @@ pub struct Model {
     pub nodes: Rc<Vec<NodeView>>,
     pub pending: Rc<Vec<PodView>>,
     pub namespaces: Rc<Vec<NamespaceView>>,
+    pub storage: Rc<StorageView>,
+    pub stateful_sets: Rc<Vec<StatefulSetView>>,
+    pub dns: Rc<Vec<Record>>,
     /// The scenario's objects that went through admission, with the last request's result.
     pub traced: Rc<Vec<Traced>>,
     pub failures: usize,
@@ -85,6 +91,9 @@ impl Model {
             nodes: Rc::new(views::nodes(&run.cluster)),
             pending: Rc::new(views::pending(&run.cluster)),
             namespaces: Rc::new(views::namespaces(&run.cluster)),
+            storage: Rc::new(views::storage(&run.cluster)),
+            stateful_sets: Rc::new(views::stateful_sets(&run.cluster)),
+            dns: Rc::new(views::dns_records(&run.cluster)),
             traced: Rc::new(traced(&run, &scenario)),
             failures: scenario.iter().filter(|r| r.failed()).count(),
             applied: scenario.iter().filter(|r| !r.failed()).count(),

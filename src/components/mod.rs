@@ -15,6 +15,9 @@ pub mod pod_chip;
 pub mod results;
 pub mod run_status;
 pub mod share;
+pub mod stateful_sets;
+pub mod storage;
+pub mod storage_graph;
 pub mod tables;
 pub mod why_here;
 

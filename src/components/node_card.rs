@@ -37,9 +37,16 @@ fn is_default_label(key: &str) -> bool {
         )
 }
 
+/// The volumes attached to each node (see `storage_graph::node_volumes`), provided around the
+/// diagram: a node card shows them as a badge.
+#[derive(Clone, PartialEq, Default)]
+pub struct NodeVolumes(pub std::rc::Rc<std::collections::BTreeMap<String, Vec<String>>>);
+
 #[function_component(NodeCard)]
 pub fn node_card(props: &NodeCardProps) -> Html {
     let n = &props.node;
+    let volumes = use_context::<NodeVolumes>().unwrap_or_default();
+    let volumes = volumes.0.get(&n.name).cloned().unwrap_or_default();
     let mut parts: Vec<Html> = Vec::new();
     let roles = if n.roles.is_empty() {
         "worker".to_string()
@@ -127,6 +134,10 @@ pub fn node_card(props: &NodeCardProps) -> Html {
         y += 21.0;
     }
 
+    if !volumes.is_empty() {
+        parts.push(volume_badge(y + 4.0, &volumes));
+        y += 25.0;
+    }
     y += 8.0;
     parts.push(html! { <line x1={PAD.to_string()} x2={(W - PAD).to_string()} y1={y.to_string()} y2={y.to_string()} class="sep" /> });
     y += 10.0;
@@ -171,5 +182,20 @@ fn bar(y: f64, label: &str, usage: &Usage, text: String) -> Html {
         <rect x={x.to_string()} y={(y + 3.0).to_string()} width={(w * f).max(if usage.used > 0 { 3.0 } else { 0.0 }).to_string()}
             height="9" rx="4.5" class={classes!("fill", level)} />
         <text x={(W - PAD).to_string()} y={(y + 11.5).to_string()} text-anchor="end" class="bar-text mono">{ text }</text>
+    </g> }
+}
+
+/// The volumes attached to the node: a badge with their count, the names in its tooltip.
+fn volume_badge(y: f64, volumes: &[String]) -> Html {
+    let n = volumes.len();
+    let text = format!("{n} volume{} attached", if n == 1 { "" } else { "s" });
+    let w = text.chars().count() as f64 * 7.0 + 32.0;
+    let (x, cx) = (PAD, PAD + 11.0);
+    html! { <g class="volume-badge">
+        <title>{ format!("Attached volumes:\n{}", volumes.join("\n")) }</title>
+        <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height="20" rx="5" />
+        <path class="disk" d={format!("M{} {} v8 a5 2 0 0 0 10 0 v-8", cx - 5.0, y + 6.0)} />
+        <ellipse class="disk" cx={cx.to_string()} cy={(y + 6.0).to_string()} rx="5" ry="2" />
+        <text x={(x + 23.0).to_string()} y={(y + 14.0).to_string()}>{ text }</text>
     </g> }
 }

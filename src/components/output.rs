@@ -13,7 +13,11 @@ use super::admission_trace::AdmissionTrace;
 use super::console::Console;
 use super::diagram::Diagram;
 use super::namespaces::Namespaces;
+use super::node_card::NodeVolumes;
 use super::results::Results;
+use super::stateful_sets::StatefulSets;
+use super::storage::Storage;
+use super::storage_graph::node_volumes;
 use super::tables::Tables;
 use super::why_here::WhyHere;
 use crate::model::Model;
@@ -116,6 +120,19 @@ pub fn output(props: &OutputProps) -> Html {
         Some("near") => Some(("quota near".to_string(), "wait")),
         _ => (!m.namespaces.is_empty()).then(|| (m.namespaces.len().to_string(), "neutral")),
     };
+    let unbound = m
+        .storage
+        .claims
+        .iter()
+        .filter(|c| c.phase != "Bound")
+        .count();
+    let storage_badge = (unbound > 0).then(|| (format!("{unbound} unbound"), "wait"));
+    let unready = m
+        .stateful_sets
+        .iter()
+        .filter(|s| s.ready < s.replicas)
+        .count();
+    let sets_badge = (unready > 0).then(|| (format!("{unready} not ready"), "wait"));
     let on_trace = {
         let dispatch = dispatch.clone();
         Callback::from(move |key: Option<ObjKey>| dispatch.dispatch(Action::SelectObject(key)))
@@ -163,11 +180,12 @@ pub fn output(props: &OutputProps) -> Html {
                 });
                 Some(html! { <WhyHere {pod} {attempt} {on_close} {on_trace} /> })
             });
-            html! { <>
+            let volumes = NodeVolumes(Rc::new(node_volumes(&m.storage, &m.nodes)));
+            html! { <ContextProvider<NodeVolumes> context={volumes}>
                 <Diagram nodes={m.nodes.clone()} pending={m.pending.clone()} selected={state.selected_pod.clone()} {on_select}
                     group_by={state.group_by.clone()} {on_group_by} />
                 <div ref={why_ref}>{ for why }</div>
-            </> }
+            </ContextProvider<NodeVolumes>> }
         }
         Tab::Admission => {
             let trace = state
@@ -181,6 +199,19 @@ pub fn output(props: &OutputProps) -> Html {
             }
         }
         Tab::Namespaces => html! { <Namespaces namespaces={m.namespaces.clone()} /> },
+        Tab::Storage => {
+            let pods: Vec<_> = m
+                .nodes
+                .iter()
+                .flat_map(|n| n.pod_list.iter())
+                .chain(m.pending.iter())
+                .cloned()
+                .collect();
+            html! { <Storage storage={m.storage.clone()} pods={Rc::new(pods)} /> }
+        }
+        Tab::StatefulSets => html! {
+            <StatefulSets sets={m.stateful_sets.clone()} storage={m.storage.clone()} dns={m.dns.clone()} />
+        },
         Tab::Events => html! {
             <Tables tables={vec![("kubectl get events".to_string(), m.events())]} empty="No events yet." />
         },
@@ -217,6 +248,8 @@ pub fn output(props: &OutputProps) -> Html {
                     { tab_button(Tab::Cluster, "Cluster", cluster_badge) }
                     { tab_button(Tab::Admission, "Admission", admission_badge) }
                     { tab_button(Tab::Namespaces, "Namespaces", namespaces_badge) }
+                    { tab_button(Tab::Storage, "Storage", storage_badge) }
+                    { tab_button(Tab::StatefulSets, "StatefulSets", sets_badge) }
                     { tab_button(Tab::Events, "Events", events_badge) }
                     { tab_button(Tab::Get, "kubectl get", None) }
                 </nav>

@@ -15,6 +15,10 @@ pub enum Tab {
     Admission,
     /// Quotas, LimitRanges and Pod Security levels per namespace.
     Namespaces,
+    /// StorageClasses, volumes and claims as a graph.
+    Storage,
+    /// StatefulSet replicas with their claims and DNS names; the DNS records.
+    StatefulSets,
     Events,
     Get,
 }

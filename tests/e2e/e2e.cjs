@@ -444,6 +444,116 @@ const SHOTS = process.env.E2E_SHOTS || '';
   });
   // ---- end of the scheduling and topology checks.
 
+  // ---- Storage and StatefulSets (issue 5) ----
+  const loadExample = async (pattern, marker) => {
+    const select = page.locator('select').first();
+    const options = await select.locator('option').allTextContents();
+    const idx = options.findIndex((o) => pattern.test(o));
+    assert(idx >= 0, `no example ${pattern} among ${JSON.stringify(options)}`);
+    page.once('dialog', (d) => d.accept());
+    await select.selectOption({ index: idx });
+    await page.waitForFunction((m) => document.body.innerText.includes(m), marker, { timeout: 20000 });
+  };
+
+  await check('the storage tab draws three bound claims and says why a claim cannot bind', async () => {
+    await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
+    await loadExample(/StatefulSet behind a headless Service/, 'statefulset.apps/web created');
+    // Keyboard: the tab is a focusable button that Enter opens.
+    await page.getByRole('tab', { name: /Storage/ }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.sg-group', { timeout: 5000 });
+    const bound = await page.locator('.sg-claim.ok .sg-name').allInnerTexts();
+    assert(bound.join() === 'www-web-0,www-web-1,www-web-2', `bound claims: ${bound}`);
+    const phases = await page.locator('.sg-claim.ok .sg-phase').allInnerTexts();
+    assert(phases.every((p) => p === 'Bound') && phases.length === 3, `claim phases: ${phases}`);
+    const volumes = await page.locator('.sg-volume.ok').count();
+    assert(volumes === 3, `${volumes} bound volumes`);
+    const links = await page.locator('.sg-link.pair.bound').count();
+    assert(links === 3, `${links} bound links`);
+    const pods = await page.locator('.sg-pod .sg-pod-name').allInnerTexts();
+    assert(pods.join() === 'web-0,web-1,web-2', `pods using claims: ${pods}`);
+    const why = page.locator('.sg-why').filter({ hasText: 'shared-www' });
+    const text = await why.innerText();
+    assert(/Why is shared-www Pending\?/.test(text), `why box: ${text}`);
+    assert(text.includes('FailedBinding no persistent volumes available for this claim and no storage class is set'), `why box: ${text}`);
+    const pending = await page.locator('.sg-claim.wait .sg-name').allInnerTexts();
+    assert(pending.join() === 'shared-www', `pending claims: ${pending}`);
+    const cls = await page.locator('.sg-class').first().innerText();
+    assert(/standard/.test(cls) && /default/.test(cls) && /rancher\.io\/local-path/.test(cls) && /WaitForFirstConsumer/.test(cls), `class card: ${cls}`);
+    if (SHOTS) {
+      await page.screenshot({ path: `${SHOTS}/storage-light.png` });
+      await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'dark'));
+      await page.screenshot({ path: `${SHOTS}/storage-dark.png` });
+      await page.locator('.sg-why').first().scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SHOTS}/storage-why-dark.png` });
+      await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
+    }
+  });
+
+  await check('the statefulsets tab lists the replicas in order with their claims and DNS names', async () => {
+    await page.getByRole('tab', { name: /StatefulSets/ }).click();
+    await page.waitForSelector('.sts-card', { timeout: 5000 });
+    const head = await page.locator('.sts-card header').innerText();
+    assert(/web/.test(head) && /3\/3 ready/.test(head) && /service nginx/.test(head), `header: ${head}`);
+    const rows = page.locator('.sts-replica');
+    assert(await rows.count() === 3, `${await rows.count()} replicas`);
+    for (let i = 0; i < 3; i++) {
+      const row = await rows.nth(i).innerText();
+      assert(row.includes(`web-${i}`) && /Running/.test(row), `replica ${i}: ${row}`);
+      assert(row.includes(`www-web-${i}`) && /Bound/.test(row), `replica ${i} claim: ${row}`);
+      assert(row.includes(`web-${i}.nginx.default.svc.cluster.local`), `replica ${i} DNS: ${row}`);
+    }
+    const dns = await page.locator('.dns-table').innerText();
+    assert(/web-0\.nginx\.default\.svc\.cluster\.local\.\s+A\s+10\.244\./.test(dns), `DNS records: ${dns.slice(0, 400)}`);
+    assert(/_web\._tcp\.nginx\.default\.svc\.cluster\.local\.\s+SRV/.test(dns), `no SRV record: ${dns.slice(0, 400)}`);
+    if (SHOTS) {
+      await page.screenshot({ path: `${SHOTS}/statefulsets-light.png` });
+      await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'dark'));
+      await page.screenshot({ path: `${SHOTS}/statefulsets-dark.png` });
+      await page.locator('.dns-card').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SHOTS}/dns-dark.png` });
+      await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
+    }
+  });
+
+  await check('node cards show the volumes attached to them', async () => {
+    await page.getByRole('tab', { name: /Cluster/ }).click();
+    await page.waitForSelector('.node-card', { timeout: 5000 });
+    const badges = await page.locator('.volume-badge text').allTextContents();
+    const total = badges.map((b) => parseInt(b, 10)).reduce((a, b) => a + b, 0);
+    assert(total === 3, `volume badges: ${badges}`);
+    if (SHOTS) await page.screenshot({ path: `${SHOTS}/cluster-volumes-light.png` });
+  });
+
+  await check('a WaitForFirstConsumer claim without a pod says it waits for one', async () => {
+    await loadExample(/WaitForFirstConsumer/i, 'storageclass.storage.k8s.io/zonal-ssd created');
+    await page.getByRole('tab', { name: /Storage/ }).click();
+    await page.waitForSelector('.sg-group', { timeout: 5000 });
+    const why = await page.locator('.sg-why').filter({ hasText: 'cache-data' }).innerText();
+    assert(why.includes('WaitForFirstConsumer waiting for first consumer to be created before binding'), `why box: ${why}`);
+    if (SHOTS) {
+      await page.screenshot({ path: `${SHOTS}/storage-wffc-light.png` });
+      await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'dark'));
+      await page.screenshot({ path: `${SHOTS}/storage-wffc-dark.png` });
+      await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
+    }
+  });
+
+  await check('after the reclaim example, the Retain volume is Released and the Recycle one Available', async () => {
+    await loadExample(/Reclaim policies/, 'pod "app" deleted');
+    await page.getByRole('tab', { name: /Storage/ }).click();
+    await page.waitForSelector('.sg-group', { timeout: 5000 });
+    const released = await page.locator('.sg-volume.bad').innerText();
+    assert(/keep-me/.test(released) && /Released/.test(released) && /Retain/.test(released) && /claimRef default\/keep/.test(released), `released volume: ${released}`);
+    const available = await page.locator('.sg-volume.info').innerText();
+    assert(/scrub-me/.test(available) && /Available/.test(available) && /Recycle/.test(available), `available volume: ${available}`);
+    const claims = await page.locator('.sg-claim').count();
+    assert(claims === 0, `${claims} claims left`);
+    if (SHOTS) {
+      await page.screenshot({ path: `${SHOTS}/storage-reclaim-light.png` });
+    }
+  });
+
   await check('no uncaught errors in the page', async () => {
     assert(errors.length === 0, errors.join('\n'));
   });
