@@ -85,7 +85,13 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                     nodes.len(),
                 )),
             },
-            None => scheduler::schedule_one(&profile, &pod, &nodes, c.store.now).attempt,
+            None => {
+                let mut info = scheduler::PodInfo::with_nodes(&pod, &nodes);
+                info.args = &profile.args;
+                info.default_spread_selector =
+                    scheduler::plugins::pod_topology_spread::default_selector(&c.store, &pod);
+                scheduler::schedule_pod(&profile, info, c.store.now).attempt
+            }
         };
         let now = c.store.timestamp();
         match attempt.chosen.clone() {

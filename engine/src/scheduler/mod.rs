@@ -10,6 +10,7 @@
 //! Where upstream picks at random among equally scored nodes (`selectHost` samples a reservoir),
 //! kubefiddle takes the first of them in node-name order so that every run is the same.
 
+pub mod config;
 pub mod plugins;
 mod resources;
 
@@ -130,6 +131,11 @@ pub struct PodInfo<'a> {
     pub nodes: &'a [NodeInfo],
     /// `framework.CycleState`: what a plugin computed once per cycle, by key.
     pub cycle: CycleState,
+    /// The profile's plugin arguments.
+    pub args: &'a config::PluginArgs,
+    /// `helper.DefaultSelector`: the selectors of the Services, ReplicaSet and StatefulSet the
+    /// pod belongs to, for PodTopologySpread's default constraints. Empty when none.
+    pub default_spread_selector: crate::labels::Selector,
 }
 
 /// Per-cycle plugin state, computed lazily once (PreFilter / PreScore) and shared by the
@@ -166,6 +172,8 @@ impl<'a> PodInfo<'a> {
             non_zero_requests,
             nodes: &[],
             cycle: CycleState::default(),
+            args: config::default_args(),
+            default_spread_selector: crate::labels::Selector::everything(),
         }
     }
 
@@ -190,6 +198,16 @@ pub trait ScorePlugin: Sync {
     fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64;
     /// NormalizeScore; the default leaves scores as they are.
     fn normalize(&self, _scores: &mut [i64]) {}
+    /// PreScore over the feasible nodes; `false` is upstream's `Skip` status (the plugin does
+    /// not score this pod). The default runs the plugin.
+    fn pre_score(&self, _pod: &PodInfo, _feasible: &[&NodeInfo]) -> bool {
+        true
+    }
+    /// NormalizeScore for plugins that need the pod or the nodes (given in the order of
+    /// `scores`); the default calls `normalize`.
+    fn normalize_for(&self, _pod: &PodInfo, _feasible: &[&NodeInfo], scores: &mut [i64]) {
+        self.normalize(scores)
+    }
 }
 
 /// `framework.MaxNodeScore`.
@@ -262,6 +280,8 @@ pub struct Attempt {
 pub struct Profile {
     pub filters: Vec<&'static dyn FilterPlugin>,
     pub scores: Vec<(&'static dyn ScorePlugin, i64)>,
+    /// The plugins' arguments (`pluginConfig`).
+    pub args: config::PluginArgs,
 }
 
 impl Profile {
@@ -283,6 +303,7 @@ impl Profile {
                 (&taint_toleration::TaintToleration, 3),
                 (&node_affinity::NodeAffinity, 2),
                 (&node_resources_fit::NodeResourcesFit, 1),
+                (&pod_topology_spread::PodTopologySpread, 2),
                 (&inter_pod_affinity::InterPodAffinity, 2),
                 (
                     &node_resources_balanced_allocation::NodeResourcesBalancedAllocation,
@@ -290,6 +311,7 @@ impl Profile {
                 ),
                 (&image_locality::ImageLocality, 1),
             ],
+            args: config::PluginArgs::default(),
         }
     }
 }
@@ -334,7 +356,15 @@ pub struct Decision {
 
 /// Runs one scheduling cycle for `pod` against `nodes`.
 pub fn schedule_one(profile: &Profile, pod: &Pod, nodes: &[NodeInfo], now: i64) -> Decision {
-    let info = PodInfo::with_nodes(pod, nodes);
+    let mut info = PodInfo::with_nodes(pod, nodes);
+    info.args = &profile.args;
+    schedule_pod(profile, info, now)
+}
+
+/// `schedule_one` for a pod whose `PodInfo` the caller prepared (with what the plugins need
+/// from the rest of the cluster, such as `default_spread_selector`).
+pub fn schedule_pod(profile: &Profile, info: PodInfo, now: i64) -> Decision {
+    let (pod, nodes) = (info.pod, info.nodes);
     let mut verdicts: Vec<NodeVerdict> = Vec::with_capacity(nodes.len());
     let mut feasible: Vec<usize> = Vec::new();
     for (i, node) in nodes.iter().enumerate() {
@@ -381,13 +411,17 @@ pub fn schedule_one(profile: &Profile, pod: &Pod, nodes: &[NodeInfo], now: i64) 
     }
     // Score the feasible nodes. With one feasible node upstream skips scoring.
     if feasible.len() > 1 {
+        let feasible_nodes: Vec<&NodeInfo> = feasible.iter().map(|&i| &nodes[i]).collect();
         for (plugin, weight) in &profile.scores {
-            let mut raw: Vec<i64> = feasible
+            if !plugin.pre_score(&info, &feasible_nodes) {
+                continue;
+            }
+            let mut raw: Vec<i64> = feasible_nodes
                 .iter()
-                .map(|&i| plugin.score(&info, &nodes[i]))
+                .map(|n| plugin.score(&info, n))
                 .collect();
             let mut normalized = raw.clone();
-            plugin.normalize(&mut normalized);
+            plugin.normalize_for(&info, &feasible_nodes, &mut normalized);
             for (k, &i) in feasible.iter().enumerate() {
                 let weighted = normalized[k] * weight;
                 verdicts[i].scores.push(ScoreResult {
