@@ -60,10 +60,50 @@ impl PodTopologySpreadArgs {
     }
 }
 
+/// `ScoringStrategy.Type` of NodeResourcesFitArgs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScoringStrategyType {
+    LeastAllocated,
+    MostAllocated,
+    /// With the shape: `(utilization, score)` points, utilization 0..=100, score 0..=10.
+    RequestedToCapacityRatio(Vec<(i64, i64)>),
+}
+
+/// `NodeResourcesFitArgs.ScoringStrategy`: the strategy and the resources it weighs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScoringStrategy {
+    pub type_: ScoringStrategyType,
+    /// `(resource name, weight)`; default cpu 1, memory 1.
+    pub resources: Vec<(String, i64)>,
+}
+
+impl Default for ScoringStrategy {
+    fn default() -> Self {
+        ScoringStrategy {
+            type_: ScoringStrategyType::LeastAllocated,
+            resources: vec![("cpu".to_string(), 1), ("memory".to_string(), 1)],
+        }
+    }
+}
+
 /// The arguments of every configurable plugin of one profile.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct PluginArgs {
     pub pod_topology_spread: PodTopologySpreadArgs,
+    /// `InterPodAffinityArgs.HardPodAffinityWeight` (default 1).
+    pub hard_pod_affinity_weight: i64,
+    /// `NodeResourcesFitArgs.ScoringStrategy`.
+    pub scoring_strategy: ScoringStrategy,
+}
+
+impl Default for PluginArgs {
+    fn default() -> Self {
+        PluginArgs {
+            pod_topology_spread: PodTopologySpreadArgs::default(),
+            hard_pod_affinity_weight: 1,
+            scoring_strategy: ScoringStrategy::default(),
+        }
+    }
 }
 
 /// The default arguments, shared by profiles that configure nothing.

@@ -706,7 +706,7 @@ mod tests {
     const TZONE: &str = "topology.kubernetes.io/zone";
 
     /// Nodes `(name, zone, labels of the pods on it)` labelled with hostname and zone.
-    fn cluster(spec: &[(&str, Option<&str>, &[Value])]) -> Vec<NodeInfo> {
+    fn cluster(spec: &[(&str, Option<&str>, Vec<Value>)]) -> Vec<NodeInfo> {
         spec.iter()
             .map(|(name, zone, pods)| {
                 let mut labels = json!({HOST: name});
@@ -748,13 +748,14 @@ mod tests {
         let other = json!({"app": "db"});
         let two_zones = || {
             cluster(&[
-                ("a", Some("z1"), &[web.clone(), web.clone()]),
-                ("b", Some("z1"), &[web.clone(), other.clone()]),
-                ("c", Some("z2"), &[]),
-                ("d", Some("z2"), &[other.clone()]),
+                ("a", Some("z1"), vec![web.clone(), web.clone()]),
+                ("b", Some("z1"), vec![web.clone(), other.clone()]),
+                ("c", Some("z2"), vec![]),
+                ("d", Some("z2"), vec![other.clone()]),
             ])
         };
-        let cases: Vec<(&str, Value, Vec<NodeInfo>, Option<Vec<(i64, i64)>>)> = vec![
+        type Case = (&'static str, Value, Vec<NodeInfo>, Option<Vec<(i64, i64)>>);
+        let cases: Vec<Case> = vec![
             (
                 "no soft constraint: PreScore skips the plugin",
                 json!({"topologySpreadConstraints": [spread(1, ZONE, json!({}))]}),
@@ -794,9 +795,9 @@ mod tests {
                 "a node missing the topology key of the pod's own constraint scores 0",
                 json!({"topologySpreadConstraints": [soft(1, TZONE)]}),
                 cluster(&[
-                    ("a", Some("z1"), &[web.clone()]),
-                    ("b", Some("z2"), &[]),
-                    ("e", None, &[]),
+                    ("a", Some("z1"), vec![web.clone()]),
+                    ("b", Some("z2"), vec![]),
+                    ("e", None, vec![]),
                 ]),
                 // weight ln(4) = 1.386 -> a 1; normalized 100 * (1 + 0 - s) / 1
                 Some(vec![(1, 0), (0, 100), (0, 0)]),
@@ -804,7 +805,7 @@ mod tests {
             (
                 "with no matching pod anywhere every counted node scores 100",
                 json!({"topologySpreadConstraints": [soft(1, TZONE)]}),
-                cluster(&[("a", Some("z1"), &[]), ("b", Some("z2"), &[])]),
+                cluster(&[("a", Some("z1"), vec![]), ("b", Some("z2"), vec![])]),
                 Some(vec![(0, 100), (0, 100)]),
             ),
         ];
@@ -819,11 +820,11 @@ mod tests {
     fn system_default_constraints_spread_pods_of_a_service_by_hostname_and_zone() {
         let web = json!({"app": "web"});
         let nodes = cluster(&[
-            ("a", Some("z1"), &[web.clone(), web.clone()]),
-            ("b", Some("z1"), &[]),
-            ("c", Some("z2"), &[web.clone()]),
-            ("d", Some("z2"), &[]),
-            ("e", None, &[]),
+            ("a", Some("z1"), vec![web.clone(), web.clone()]),
+            ("b", Some("z1"), vec![]),
+            ("c", Some("z2"), vec![web.clone()]),
+            ("d", Some("z2"), vec![]),
+            ("e", None, vec![]),
         ]);
         let p = pod_with("p", web.clone(), json!({}));
         // Not part of any Service or controller: no default constraints.
@@ -848,9 +849,9 @@ mod tests {
     fn listed_default_constraints_with_do_not_schedule_filter_pods_without_their_own() {
         let web = json!({"app": "web"});
         let nodes = cluster(&[
-            ("a", Some("z1"), &[web.clone()]),
-            ("c", Some("z2"), &[]),
-            ("e", None, &[]),
+            ("a", Some("z1"), vec![web.clone()]),
+            ("c", Some("z2"), vec![]),
+            ("e", None, vec![]),
         ]);
         let p = pod_with("p", web.clone(), json!({}));
         let args = crate::scheduler::config::PluginArgs {
