@@ -14,6 +14,8 @@ use crate::controllers::fnv32a;
 use crate::object::Object;
 use crate::scheduler::{self, scheduled_condition, NodeInfo};
 use crate::store::ObjRef;
+use k8s_openapi::api::core::v1::PodCondition;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 
 pub fn reconcile(c: &mut Cluster) -> bool {
     let mut queue: Vec<(i32, String, String, ObjRef)> = c
@@ -61,7 +63,16 @@ pub fn reconcile(c: &mut Cluster) -> bool {
             .then_with(|| a.2.cmp(&b.2))
     });
     let mut nodes = scheduler::snapshot(&c.store);
-    let profile = c.profile();
+    let mut profile = c.profile();
+    profile.minor = c.settings.minor;
+    let pdbs: Vec<PodDisruptionBudget> = c
+        .store
+        .list("PodDisruptionBudget")
+        .filter_map(|s| match &s.obj {
+            Object::PodDisruptionBudget(p) => Some(p.as_ref().clone()),
+            _ => None,
+        })
+        .collect();
     let mut signature = cluster_signature(&nodes);
     let mut changed = false;
     for (_, _, _, key) in queue {
@@ -84,12 +95,14 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                     &reason,
                     nodes.len(),
                 )),
+                preemption: None,
             },
             None => {
                 let mut info = scheduler::PodInfo::with_nodes(&pod, &nodes);
                 info.args = &profile.args;
                 info.default_spread_selector =
                     scheduler::plugins::pod_topology_spread::default_selector(&c.store, &pod);
+                info.pdbs = &pdbs;
                 scheduler::schedule_pod(&profile, info, c.store.now).attempt
             }
         };
@@ -127,6 +140,11 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                 changed = true;
             }
             None => {
+                // PostFilter runs before the failure is recorded: the victims' events come
+                // first.
+                if let Some(p) = &attempt.preemption {
+                    preempt(c, &pod, &key, p);
+                }
                 let message = attempt.message.clone().unwrap_or_default();
                 c.store.modify(&key, |o| {
                     if let Object::Pod(p) = o {
@@ -158,6 +176,75 @@ pub fn reconcile(c: &mut Cluster) -> bool {
         }
     }
     changed
+}
+
+/// `prepareCandidate`: delete the victims (with the `Preempted` event and, since 1.26, the
+/// DisruptionTarget condition), then record the nomination in the preemptor's status
+/// (`handleSchedulingFailure` with the PostFilter's nominating info).
+fn preempt(
+    c: &mut Cluster,
+    pod: &k8s_openapi::api::core::v1::Pod,
+    key: &ObjRef,
+    p: &scheduler::plugins::default_preemption::Preemption,
+) {
+    let uid = pod.metadata.uid.clone().unwrap_or_default();
+    let scheduler_name = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.scheduler_name.clone())
+        .unwrap_or_else(|| "default-scheduler".to_string());
+    let minor = c.settings.minor;
+    for victim in &p.victims {
+        let now = c.store.timestamp();
+        c.store.modify(victim, |o| {
+            if o.meta().deletion_timestamp.is_none() {
+                o.meta_mut().deletion_timestamp = Some(now.clone());
+            }
+            if let Object::Pod(v) = o {
+                let grace = v
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.termination_grace_period_seconds);
+                if minor >= 26 {
+                    let status = v.status.get_or_insert_with(Default::default);
+                    let conds = status.conditions.get_or_insert_with(Vec::new);
+                    conds.retain(|c| c.type_ != "DisruptionTarget");
+                    conds.push(PodCondition {
+                        type_: "DisruptionTarget".into(),
+                        status: "True".into(),
+                        reason: Some("PreemptionByScheduler".into()),
+                        message: Some(format!(
+                            "{scheduler_name}: preempting to accommodate a higher priority pod"
+                        )),
+                        last_transition_time: Some(now.clone()),
+                        last_probe_time: None,
+                        observed_generation: None,
+                    });
+                }
+                o.meta_mut().deletion_grace_period_seconds = grace;
+            }
+        });
+        // The message named the preemptor by namespace/name until kubernetes#114923 (1.27,
+        // backported to 1.24-1.26 patch releases) and by UID since kubernetes#119971 (1.29).
+        let message = if minor >= 29 {
+            format!("Preempted by pod {uid} on node {}", p.node)
+        } else {
+            format!("Preempted by a pod on node {}", p.node)
+        };
+        c.store.event(
+            "Normal",
+            "Preempted",
+            victim.clone(),
+            message,
+            "default-scheduler",
+        );
+    }
+    let node = p.node.clone();
+    c.store.modify(key, |o| {
+        if let Object::Pod(p) = o {
+            p.status.get_or_insert_with(Default::default).nominated_node_name = Some(node);
+        }
+    });
 }
 
 /// A fingerprint of what the filters look at, so that an unschedulable pod is retried only when

@@ -136,6 +136,8 @@ pub struct PodInfo<'a> {
     /// `helper.DefaultSelector`: the selectors of the Services, ReplicaSet and StatefulSet the
     /// pod belongs to, for PodTopologySpread's default constraints. Empty when none.
     pub default_spread_selector: crate::labels::Selector,
+    /// The PodDisruptionBudgets of the cluster, for DefaultPreemption.
+    pub pdbs: &'a [k8s_openapi::api::policy::v1::PodDisruptionBudget],
 }
 
 /// Per-cycle plugin state, computed lazily once (PreFilter / PreScore) and shared by the
@@ -174,6 +176,7 @@ impl<'a> PodInfo<'a> {
             cycle: CycleState::default(),
             args: config::default_args(),
             default_spread_selector: crate::labels::Selector::everything(),
+            pdbs: &[],
         }
     }
 
@@ -274,6 +277,9 @@ pub struct Attempt {
     pub chosen: Option<String>,
     /// The FailedScheduling message when no node fits.
     pub message: Option<String>,
+    /// DefaultPreemption's choice when no node fits but evicting pods would make room.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preemption: Option<plugins::default_preemption::Preemption>,
 }
 
 /// The default profile of the selected version (filters in order, scores with weights).
@@ -282,6 +288,8 @@ pub struct Profile {
     pub scores: Vec<(&'static dyn ScorePlugin, i64)>,
     /// The plugins' arguments (`pluginConfig`).
     pub args: config::PluginArgs,
+    /// The simulated Kubernetes minor version (message formats changed over time).
+    pub minor: u32,
 }
 
 impl Profile {
@@ -312,6 +320,7 @@ impl Profile {
                 (&image_locality::ImageLocality, 1),
             ],
             args: config::PluginArgs::default(),
+            minor: crate::settings::DEFAULT_MINOR,
         }
     }
 }
@@ -398,7 +407,8 @@ pub fn schedule_pod(profile: &Profile, info: PodInfo, now: i64) -> Decision {
         pod.metadata.name.as_deref().unwrap_or(""),
     );
     if feasible.is_empty() {
-        let message = fit_error_message(pod, nodes, &verdicts);
+        let post = plugins::default_preemption::post_filter(profile, &info, &verdicts);
+        let message = fit_error_message(profile.minor, nodes, &verdicts, &post.message);
         return Decision {
             attempt: Attempt {
                 pod: pod_ref,
@@ -406,6 +416,26 @@ pub fn schedule_pod(profile: &Profile, info: PodInfo, now: i64) -> Decision {
                 nodes: verdicts,
                 chosen: None,
                 message: Some(message),
+                preemption: post.preemption,
+            },
+        };
+    }
+    // A pod nominated by an earlier preemption goes to its nominated node when that node fits
+    // (`evaluateNominatedNode`), without scoring.
+    let nominated = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.nominated_node_name.as_deref())
+        .and_then(|n| feasible.iter().copied().find(|&i| nodes[i].name == n));
+    if let Some(i) = nominated {
+        return Decision {
+            attempt: Attempt {
+                pod: pod_ref,
+                time: now,
+                chosen: Some(nodes[i].name.clone()),
+                nodes: verdicts,
+                message: None,
+                preemption: None,
             },
         };
     }
@@ -449,13 +479,21 @@ pub fn schedule_pod(profile: &Profile, info: PodInfo, now: i64) -> Decision {
             chosen: Some(nodes[best].name.clone()),
             nodes: verdicts,
             message: None,
+            preemption: None,
         },
     }
 }
 
 /// `FitError.Error()`: `0/N nodes are available: <histogram>.` followed by the preemption
-/// plugin's own diagnosis.
-fn fit_error_message(pod: &Pod, nodes: &[NodeInfo], verdicts: &[NodeVerdict]) -> String {
+/// plugin's own diagnosis (`post`, ending in a period, empty when preemption nominated a node).
+/// Since 1.25 (kubernetes/kubernetes#110894) the PostFilter message is added with the format
+/// `" %v."`, so a diagnosis that ends in a period ends in two.
+fn fit_error_message(
+    minor: u32,
+    nodes: &[NodeInfo],
+    verdicts: &[NodeVerdict],
+    post: &str,
+) -> String {
     let mut msg = format!("0/{} nodes are available", nodes.len());
     if nodes.is_empty() {
         msg.push_str(": no nodes available to schedule pods");
@@ -470,8 +508,13 @@ fn fit_error_message(pod: &Pod, nodes: &[NodeInfo], verdicts: &[NodeVerdict]) ->
         " {}.",
         histogram(failed.iter().flat_map(|s| s.reasons.iter().cloned()))
     ));
-    let preemption = plugins::default_preemption::post_filter(pod, nodes, verdicts);
-    msg.push_str(&format!(" {preemption}."));
+    if !post.is_empty() {
+        msg.push(' ');
+        msg.push_str(post);
+        if minor >= 25 {
+            msg.push('.');
+        }
+    }
     msg
 }
 
