@@ -242,7 +242,9 @@ fn preempt(
     let node = p.node.clone();
     c.store.modify(key, |o| {
         if let Object::Pod(p) = o {
-            p.status.get_or_insert_with(Default::default).nominated_node_name = Some(node);
+            p.status
+                .get_or_insert_with(Default::default)
+                .nominated_node_name = Some(node);
         }
     });
 }

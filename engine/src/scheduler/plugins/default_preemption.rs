@@ -271,7 +271,7 @@ fn select_victims(
     if !status.is_success() {
         return Err(status);
     }
-    potential.sort_by(|a, b| more_important(a, b));
+    potential.sort_by(more_important);
     let (violating, fine) = split_by_pdb(potential, info.pdbs, nodes);
     let mut victims = Vec::new();
     let mut violations = 0;
@@ -292,7 +292,7 @@ fn select_victims(
             }
         }
     }
-    victims.sort_by(|a, b| more_important(a, b));
+    victims.sort_by(more_important);
     Ok((victims, violations))
 }
 
@@ -328,7 +328,11 @@ fn pick(candidates: &[(usize, Vec<Pod>, i64)]) -> Option<usize> {
 }
 
 /// `DefaultPreemption.PostFilter`.
-pub fn post_filter(profile: &Profile, info: &PodInfo, verdicts: &[NodeVerdict]) -> PostFilterResult {
+pub fn post_filter(
+    profile: &Profile,
+    info: &PodInfo,
+    verdicts: &[NodeVerdict],
+) -> PostFilterResult {
     let nodes = info.nodes;
     if let Err(msg) = eligible(info.pod, nodes, verdicts) {
         return PostFilterResult {
@@ -393,5 +397,160 @@ pub fn post_filter(profile: &Profile, info: &PodInfo, verdicts: &[NodeVerdict]) 
                 })
                 .collect(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::plugins::testutil::node;
+    use crate::scheduler::schedule_one;
+    use serde_json::json;
+
+    fn pod(name: &str, priority: i32, cpu: &str, start: i64) -> Pod {
+        serde_json::from_value(json!({
+            "metadata": {"name": name, "namespace": "default", "labels": {"app": name}},
+            "spec": {"priority": priority, "containers": [
+                {"name": "c", "resources": {"requests": {"cpu": cpu}}}]},
+            "status": {"startTime": format!("2024-01-01T00:00:{start:02}Z")}}))
+        .unwrap()
+    }
+
+    fn names(v: &[ObjRef]) -> Vec<&str> {
+        v.iter().map(|r| r.name.as_str()).collect()
+    }
+
+    #[test]
+    fn the_fewest_least_important_victims_are_chosen_after_reprieving_the_more_important() {
+        let mut n = node("n", json!({}));
+        for p in [
+            pod("p1", 1, "1", 0),
+            pod("p2", 2, "2", 0),
+            pod("p3", 3, "1", 0),
+        ] {
+            n.add_pod(&p);
+        }
+        let nodes = vec![n];
+        let preemptor = pod("big", 10, "2", 0);
+        let d = schedule_one(&Profile::default_profile(), &preemptor, &nodes, 0).attempt;
+        assert_eq!(d.chosen, None);
+        // p3 is put back first (1 cpu), then p2 does not fit back, then p1 does.
+        let p = d.preemption.expect("a preemption");
+        assert_eq!((p.node.as_str(), names(&p.victims)), ("n", vec!["p2"]));
+        assert_eq!(
+            d.message.as_deref(),
+            Some("0/1 nodes are available: 1 Insufficient cpu.")
+        );
+    }
+
+    #[test]
+    fn pick_one_node_for_preemption_table() {
+        let c = |victims: Vec<Pod>, pdb: i64| (0usize, victims, pdb);
+        let cases = [
+            (
+                "fewer PDB violations win",
+                vec![
+                    c(vec![pod("a", 1, "1", 0)], 1),
+                    c(vec![pod("b", 5, "1", 0)], 0),
+                ],
+                1,
+            ),
+            (
+                "then the lower highest-priority victim",
+                vec![
+                    c(vec![pod("a", 5, "1", 0)], 0),
+                    c(vec![pod("b", 1, "1", 0)], 0),
+                ],
+                1,
+            ),
+            (
+                "then the smaller sum of priorities",
+                vec![
+                    c(vec![pod("a", 5, "1", 0), pod("a2", 4, "1", 0)], 0),
+                    c(vec![pod("b", 5, "1", 0), pod("b2", 1, "1", 0)], 0),
+                ],
+                1,
+            ),
+            (
+                "then fewer victims",
+                vec![
+                    c(vec![pod("a", -5, "1", 0), pod("a2", -5, "1", 0)], 0),
+                    c(vec![pod("b", 0, "1", 0)], 0),
+                ],
+                0,
+            ),
+            (
+                "then the latest start of the highest-priority victims",
+                vec![
+                    c(vec![pod("a", 5, "1", 10)], 0),
+                    c(vec![pod("b", 5, "1", 20)], 0),
+                ],
+                1,
+            ),
+            (
+                "then the first",
+                vec![
+                    c(vec![pod("a", 5, "1", 10)], 0),
+                    c(vec![pod("b", 5, "1", 10)], 0),
+                ],
+                0,
+            ),
+        ];
+        for (name, candidates, want) in cases {
+            assert_eq!(pick(&candidates), Some(want), "{name}");
+        }
+    }
+
+    #[test]
+    fn without_lower_priority_pods_there_are_no_victims_and_unresolvable_nodes_are_not_helpful() {
+        let mut a = node("a", json!({}));
+        a.add_pod(&pod("same", 10, "4", 0));
+        let b = node("b", json!({"spec": {"unschedulable": true}}));
+        let nodes = vec![a, b];
+        let preemptor = pod("p", 10, "1", 0);
+        let d = schedule_one(&Profile::default_profile(), &preemptor, &nodes, 0).attempt;
+        assert_eq!(d.preemption, None);
+        assert_eq!(
+            d.message.as_deref(),
+            Some(
+                "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable. \
+                 preemption: 0/2 nodes are available: 1 No preemption victims found for incoming \
+                 pod, 1 Preemption is not helpful for scheduling.."
+            )
+        );
+    }
+
+    #[test]
+    fn a_budget_without_status_allows_what_the_disruption_controller_would() {
+        let mut running = pod("a", 1, "1", 0);
+        running.status.as_mut().unwrap().phase = Some("Running".into());
+        let mut n = node("n", json!({}));
+        n.add_pod(&running);
+        n.add_pod(&running);
+        let pdb = |spec: serde_json::Value| -> PodDisruptionBudget {
+            serde_json::from_value(json!({"metadata": {"name": "b", "namespace": "default"},
+                "spec": spec}))
+            .unwrap()
+        };
+        let sel = json!({"matchLabels": {"app": "a"}});
+        let nodes = vec![n];
+        assert_eq!(
+            disruptions_allowed(&pdb(json!({"minAvailable": 1, "selector": sel})), &nodes),
+            1
+        );
+        assert_eq!(
+            disruptions_allowed(
+                &pdb(json!({"maxUnavailable": "50%", "selector": sel})),
+                &nodes
+            ),
+            1
+        );
+        assert_eq!(
+            disruptions_allowed(
+                &pdb(json!({"minAvailable": "100%", "selector": sel})),
+                &nodes
+            ),
+            0
+        );
     }
 }
