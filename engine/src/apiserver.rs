@@ -38,6 +38,8 @@ pub struct Cluster {
     pub record_traces: bool,
     /// Pods that did not fit, with the cluster fingerprint they were tried against.
     pub(crate) unschedulable: BTreeMap<ObjRef, u64>,
+    /// The scheduler's `nextStartNodeIndex` (percentageOfNodesToScore).
+    pub(crate) next_start_node_index: usize,
     /// `Warning:` lines admission returned for the last request.
     pub(crate) warnings: Vec<String>,
 }
@@ -77,6 +79,7 @@ impl Cluster {
             admission: BTreeMap::new(),
             record_traces: true,
             unschedulable: BTreeMap::new(),
+            next_start_node_index: 0,
             warnings: Vec::new(),
         };
         c.bootstrap();

@@ -252,8 +252,10 @@ pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
                         match Settings::from_value(&value) {
                             Ok(s) => {
                                 let config = std::mem::take(&mut settings.admission_config);
+                                let scheduler_config = settings.scheduler_config.take();
                                 settings = s;
                                 settings.admission_config = config;
+                                settings.scheduler_config = scheduler_config;
                             }
                             Err((field, msg)) => notes.push(Note {
                                 file: input.name.clone(),
@@ -275,6 +277,32 @@ pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
                                 severity: Severity::Error,
                                 message: format!("AdmissionConfiguration: {msg}"),
                             }),
+                        }
+                        continue;
+                    }
+                    if api_version.starts_with(crate::scheduler::config::SCHEDULER_CONFIG_GROUP)
+                        && kind == "KubeSchedulerConfiguration"
+                    {
+                        let checked = crate::scheduler::config::parse(&value).and_then(|c| {
+                            crate::scheduler::config::profiles(&c)
+                                .map(|_| ())
+                                .map_err(|e| vec![e])
+                        });
+                        match checked {
+                            Ok(()) => settings.scheduler_config = Some(value),
+                            Err(errs) => {
+                                for e in errs {
+                                    notes.push(Note {
+                                        file: input.name.clone(),
+                                        line: positions
+                                            .nearest(&e.field)
+                                            .map(|p| p.line)
+                                            .unwrap_or(line),
+                                        severity: Severity::Error,
+                                        message: format!("KubeSchedulerConfiguration: {e}"),
+                                    });
+                                }
+                            }
                         }
                         continue;
                     }

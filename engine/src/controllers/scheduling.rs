@@ -18,6 +18,8 @@ use k8s_openapi::api::core::v1::PodCondition;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 
 pub fn reconcile(c: &mut Cluster) -> bool {
+    // One profile per schedulerName (a KubeSchedulerConfiguration document, or the default).
+    let profiles = scheduler::config::profiles_of(&c.settings);
     let mut queue: Vec<(i32, String, String, ObjRef)> = c
         .store
         .list("Pod")
@@ -31,12 +33,12 @@ pub fn reconcile(c: &mut Cluster) -> bool {
             if scheduler::plugins::scheduling_gates::pre_enqueue(pod).is_some() {
                 return None;
             }
-            if spec
+            // A pod for a scheduler that does not exist stays Pending, without an event.
+            let name = spec
                 .scheduler_name
                 .as_deref()
-                .unwrap_or("default-scheduler")
-                != "default-scheduler"
-            {
+                .unwrap_or("default-scheduler");
+            if !profiles.iter().any(|(n, _)| n == name) {
                 return None;
             }
             let created = pod
@@ -63,8 +65,6 @@ pub fn reconcile(c: &mut Cluster) -> bool {
             .then_with(|| a.2.cmp(&b.2))
     });
     let mut nodes = scheduler::snapshot(&c.store);
-    let mut profile = c.profile();
-    profile.minor = c.settings.minor;
     let pdbs: Vec<PodDisruptionBudget> = c
         .store
         .list("PodDisruptionBudget")
@@ -79,11 +79,20 @@ pub fn reconcile(c: &mut Cluster) -> bool {
         let Some(pod) = c.store.get(&key).and_then(|s| s.obj.as_pod()).cloned() else {
             continue;
         };
+        let name = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.scheduler_name.as_deref())
+            .unwrap_or("default-scheduler");
+        let Some((_, profile)) = profiles.iter().find(|(n, _)| n == name) else {
+            continue;
+        };
         // The pod's claims are part of what it was tried against (VolumeBinding).
         let claims = scheduler::plugins::volume_binding::claims_signature(&c.store, &pod);
         if c.unschedulable.get(&key) == Some(&(signature ^ claims)) {
             continue;
         }
+        let scheduler_name = name.to_string();
         let attempt = match scheduler::plugins::volume_binding::pre_filter(&c.store, &pod) {
             // VolumeBinding's PreFilter rejects the pod before any node is filtered.
             Some(reason) => scheduler::Attempt {
@@ -103,7 +112,11 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                 info.default_spread_selector =
                     scheduler::plugins::pod_topology_spread::default_selector(&c.store, &pod);
                 info.pdbs = &pdbs;
-                scheduler::schedule_pod(&profile, info, c.store.now).attempt
+                let start = c.next_start_node_index;
+                let d = scheduler::schedule_pod_from(profile, info, c.store.now, start);
+                c.next_start_node_index =
+                    start.saturating_add(d.processed_nodes) % nodes.len().max(1);
+                d.attempt
             }
         };
         let now = c.store.timestamp();
@@ -129,7 +142,7 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                         "Successfully assigned {}/{} to {}",
                         key.namespace, key.name, node
                     ),
-                    "default-scheduler",
+                    &scheduler_name,
                 );
                 if let Some(i) = nodes.iter().position(|n| n.name == node) {
                     if let Some(bound) = c.store.get(&key).and_then(|s| s.obj.as_pod()) {
@@ -165,7 +178,7 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                     "FailedScheduling",
                     key.clone(),
                     message,
-                    "default-scheduler",
+                    &scheduler_name,
                 );
                 c.unschedulable.insert(key.clone(), signature ^ claims);
                 changed = true;

@@ -290,6 +290,10 @@ pub struct Profile {
     pub args: config::PluginArgs,
     /// The simulated Kubernetes minor version (message formats changed over time).
     pub minor: u32,
+    /// Whether DefaultPreemption runs at PostFilter.
+    pub post_filter: bool,
+    /// `percentageOfNodesToScore` (None or 0: adaptive).
+    pub percentage_of_nodes_to_score: Option<i64>,
 }
 
 impl Profile {
@@ -321,6 +325,8 @@ impl Profile {
             ],
             args: config::PluginArgs::default(),
             minor: crate::settings::DEFAULT_MINOR,
+            post_filter: true,
+            percentage_of_nodes_to_score: None,
         }
     }
 }
@@ -361,6 +367,8 @@ pub fn is_terminal(pod: &Pod) -> bool {
 /// The result of `schedule_one`.
 pub struct Decision {
     pub attempt: Attempt,
+    /// How many nodes the filters ran on (for the next cycle's start index).
+    pub processed_nodes: usize,
 }
 
 /// Runs one scheduling cycle for `pod` against `nodes`.
@@ -373,10 +381,40 @@ pub fn schedule_one(profile: &Profile, pod: &Pod, nodes: &[NodeInfo], now: i64) 
 /// `schedule_one` for a pod whose `PodInfo` the caller prepared (with what the plugins need
 /// from the rest of the cluster, such as `default_spread_selector`).
 pub fn schedule_pod(profile: &Profile, info: PodInfo, now: i64) -> Decision {
+    schedule_pod_from(profile, info, now, 0)
+}
+
+/// `schedule_pod` filtering from node `start` (upstream's `nextStartNodeIndex`, wrapping
+/// around) and stopping once `numFeasibleNodesToFind` nodes fit (`findNodesThatPassFilters`).
+/// Nodes are in name order (upstream interleaves zones); the filters do not run on the nodes
+/// after the stop, and those nodes are left out of the trace.
+pub fn schedule_pod_from(profile: &Profile, info: PodInfo, now: i64, start: usize) -> Decision {
     let (pod, nodes) = (info.pod, info.nodes);
-    let mut verdicts: Vec<NodeVerdict> = Vec::with_capacity(nodes.len());
+    let to_find =
+        config::num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, nodes.len());
+    let mut verdicts: Vec<NodeVerdict> = nodes
+        .iter()
+        .map(|n| NodeVerdict {
+            node: n.name.clone(),
+            filters: Vec::new(),
+            scores: Vec::new(),
+            total: 0,
+        })
+        .collect();
+    let mut processed = vec![false; nodes.len()];
+    let mut processed_nodes = 0;
     let mut feasible: Vec<usize> = Vec::new();
-    for (i, node) in nodes.iter().enumerate() {
+    let len = nodes.len().max(1);
+    for k in 0..nodes.len() {
+        if feasible.len() >= to_find {
+            break;
+        }
+        let i = (start.saturating_add(k)) % len;
+        let Some(node) = nodes.get(i) else { continue };
+        processed_nodes += 1;
+        if let Some(p) = processed.get_mut(i) {
+            *p = true;
+        }
         let mut filters = Vec::new();
         let mut ok = true;
         for f in &profile.filters {
@@ -394,20 +432,24 @@ pub fn schedule_pod(profile: &Profile, info: PodInfo, now: i64) -> Decision {
         if ok {
             feasible.push(i);
         }
-        verdicts.push(NodeVerdict {
-            node: node.name.clone(),
-            filters,
-            scores: Vec::new(),
-            total: 0,
-        });
+        verdicts[i].filters = filters;
     }
+    // The trace keeps the nodes in name order.
+    feasible.sort_unstable();
     let pod_ref = ObjRef::new(
         "Pod",
         pod.metadata.namespace.as_deref().unwrap_or(""),
         pod.metadata.name.as_deref().unwrap_or(""),
     );
     if feasible.is_empty() {
-        let post = plugins::default_preemption::post_filter(profile, &info, &verdicts);
+        let post = if profile.post_filter {
+            plugins::default_preemption::post_filter(profile, &info, &verdicts)
+        } else {
+            plugins::default_preemption::PostFilterResult {
+                message: String::new(),
+                preemption: None,
+            }
+        };
         let message = fit_error_message(profile.minor, nodes, &verdicts, &post.message);
         return Decision {
             attempt: Attempt {
@@ -418,8 +460,16 @@ pub fn schedule_pod(profile: &Profile, info: PodInfo, now: i64) -> Decision {
                 message: Some(message),
                 preemption: post.preemption,
             },
+            processed_nodes,
         };
     }
+    let verdicts_of_processed = |verdicts: Vec<NodeVerdict>| -> Vec<NodeVerdict> {
+        verdicts
+            .into_iter()
+            .zip(&processed)
+            .filter_map(|(v, p)| p.then_some(v))
+            .collect()
+    };
     // A pod nominated by an earlier preemption goes to its nominated node when that node fits
     // (`evaluateNominatedNode`), without scoring.
     let nominated = pod
@@ -433,10 +483,11 @@ pub fn schedule_pod(profile: &Profile, info: PodInfo, now: i64) -> Decision {
                 pod: pod_ref,
                 time: now,
                 chosen: Some(nodes[i].name.clone()),
-                nodes: verdicts,
+                nodes: verdicts_of_processed(verdicts),
                 message: None,
                 preemption: None,
             },
+            processed_nodes,
         };
     }
     // Score the feasible nodes. With one feasible node upstream skips scoring.
@@ -477,10 +528,11 @@ pub fn schedule_pod(profile: &Profile, info: PodInfo, now: i64) -> Decision {
             pod: pod_ref,
             time: now,
             chosen: Some(nodes[best].name.clone()),
-            nodes: verdicts,
+            nodes: verdicts_of_processed(verdicts),
             message: None,
             preemption: None,
         },
+        processed_nodes,
     }
 }
 

@@ -7,7 +7,8 @@
 //! `satisfyPodAntiAffinity`, `satisfyExistingPodsAntiAffinity`), `scoring.go` (PreScore's
 //! per-topology scores, `processExistingPod`, the min/max NormalizeScore) and
 //! `pkg/scheduler/framework/types.go` (`AffinityTerm.Matches`) in kubernetes/kubernetes, with
-//! the default args: `hardPodAffinityWeight` 1, `ignorePreferredTermsOfExistingPods` false.
+//! `hardPodAffinityWeight` from the profile's args (default 1) and
+//! `ignorePreferredTermsOfExistingPods` false.
 //!
 //! Namespace labels: kubefiddle's scheduler snapshot does not carry Namespace objects, so a
 //! `namespaceSelector` is matched against the one label every namespace has,
@@ -30,9 +31,6 @@ pub const ERR_REASON_AFFINITY_RULES_NOT_MATCH: &str = "node(s) didn't match pod 
 /// `ErrReasonAntiAffinityRulesNotMatch`.
 pub const ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH: &str =
     "node(s) didn't match pod anti-affinity rules";
-
-/// `args.HardPodAffinityWeight` (default 1).
-const HARD_POD_AFFINITY_WEIGHT: i64 = 1;
 
 /// `framework.AffinityTerm`: a term with its selectors parsed and its namespaces resolved.
 struct Term {
@@ -302,7 +300,8 @@ fn process_term(
 }
 
 /// PreScore over every node of the snapshot (filtered out or not, as upstream).
-fn pre_score(pod: &Pod, nodes: &[NodeInfo]) -> TopologyScore {
+/// `hard_weight` is `args.HardPodAffinityWeight` (default 1).
+fn pre_score(pod: &Pod, nodes: &[NodeInfo], hard_weight: i64) -> TopologyScore {
     let mine = Terms::of(pod);
     let mut scores = TopologyScore::new();
     for node in nodes {
@@ -326,7 +325,7 @@ fn pre_score(pod: &Pod, nodes: &[NodeInfo]) -> TopologyScore {
             }
             let theirs = Terms::of(existing);
             for t in &theirs.required_affinity {
-                process_term(&mut scores, t, HARD_POD_AFFINITY_WEIGHT, pod, node, 1);
+                process_term(&mut scores, t, hard_weight, pod, node, 1);
             }
             for t in &theirs.preferred_affinity {
                 process_term(&mut scores, t, t.weight, pod, node, 1);
@@ -346,9 +345,9 @@ impl ScorePlugin for InterPodAffinity {
 
     /// The sum, over the topology keys the node has, of the score of its domain.
     fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64 {
-        let s = pod
-            .cycle
-            .get_or_init("PreScoreInterPodAffinity", || pre_score(pod.pod, pod.nodes));
+        let s = pod.cycle.get_or_init("PreScoreInterPodAffinity", || {
+            pre_score(pod.pod, pod.nodes, pod.args.hard_pod_affinity_weight)
+        });
         s.iter()
             .filter_map(|(key, values)| node.labels.get(key).and_then(|v| values.get(v)))
             .sum()
