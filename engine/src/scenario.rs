@@ -283,21 +283,30 @@ pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
                     if api_version.starts_with(crate::scheduler::config::SCHEDULER_CONFIG_GROUP)
                         && kind == "KubeSchedulerConfiguration"
                     {
-                        let checked = crate::scheduler::config::parse(&value).and_then(|c| {
-                            crate::scheduler::config::profiles(&c)
-                                .map(|_| ())
-                                .map_err(|e| vec![e])
-                        });
+                        // Validation errors point at their field, a start-up error at the
+                        // document.
+                        let checked: Result<(), Vec<(String, String)>> =
+                            match crate::scheduler::config::parse(&value) {
+                                Err(errs) => Err(errs
+                                    .into_iter()
+                                    .map(|e| (e.field.clone(), e.to_string()))
+                                    .collect()),
+                                Ok(c) => crate::scheduler::config::profiles(&c)
+                                    .map(|_| ())
+                                    .map_err(|e| vec![(String::new(), e)]),
+                            };
                         match checked {
                             Ok(()) => settings.scheduler_config = Some(value),
                             Err(errs) => {
-                                for e in errs {
+                                for (field, e) in errs {
+                                    let at = if field.is_empty() {
+                                        None
+                                    } else {
+                                        positions.nearest(&field)
+                                    };
                                     notes.push(Note {
                                         file: input.name.clone(),
-                                        line: positions
-                                            .nearest(&e.field)
-                                            .map(|p| p.line)
-                                            .unwrap_or(line),
+                                        line: at.map(|p| p.line).unwrap_or(line),
                                         severity: Severity::Error,
                                         message: format!("KubeSchedulerConfiguration: {e}"),
                                     });

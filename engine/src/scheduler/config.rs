@@ -639,10 +639,15 @@ pub fn build_profile(
         &multi_defaults,
         cfg.plugins.get("multiPoint").unwrap_or(&empty),
     );
-    for set in cfg.plugins.values() {
+    // updatePluginList: `<Point>Plugin "X" does not exist` (the interface's name).
+    for (point, set) in &cfg.plugins {
         for (n, _) in &set.enabled {
             if !IN_TREE.contains(&n.as_str()) {
-                return Err(format!("plugin {n:?} does not exist"));
+                let mut type_name = point.clone();
+                if let Some(first) = type_name.get_mut(0..1) {
+                    first.make_ascii_uppercase();
+                }
+                return Err(format!("{type_name}Plugin {n:?} does not exist"));
             }
         }
     }
@@ -696,16 +701,20 @@ pub fn num_feasible_nodes_to_find(percentage: Option<i64>, num_all_nodes: usize)
 }
 
 /// The scheduler profiles of a configuration, by `schedulerName`, on top of the default
-/// profile. An error is upstream's message for a plugin that does not exist or does not
-/// extend the extension point it is enabled at.
+/// profile. An error is kube-scheduler's start-up error (`scheduler.New` wrapping
+/// `profile.NewMap`) for a plugin that does not exist or does not extend the extension point
+/// it is enabled at.
 pub fn profiles(
     cfg: &SchedulerConfiguration,
-) -> Result<Vec<(String, crate::scheduler::Profile)>, FieldError> {
+) -> Result<Vec<(String, crate::scheduler::Profile)>, String> {
     let mut out = Vec::new();
-    for (i, p) in cfg.profiles.iter().enumerate() {
+    for p in &cfg.profiles {
         let mut profile =
             build_profile(p, crate::scheduler::Profile::default_profile()).map_err(|e| {
-                FieldError::invalid(&format!("profiles[{i}].plugins"), String::new(), &e)
+                format!(
+                    "initializing profiles: creating profile for scheduler name {}: {e}",
+                    p.scheduler_name
+                )
             })?;
         profile.percentage_of_nodes_to_score = p
             .percentage_of_nodes_to_score
