@@ -745,3 +745,129 @@ pub fn profiles_of(
     }
     list
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn names(p: &crate::scheduler::Profile) -> (Vec<&str>, Vec<(&str, i64)>) {
+        (
+            p.filters.iter().map(|f| f.name()).collect(),
+            p.scores.iter().map(|(s, w)| (s.name(), *w)).collect(),
+        )
+    }
+
+    fn profile(v: serde_json::Value) -> crate::scheduler::Profile {
+        let cfg = parse(&json!({"profiles": [v]})).unwrap();
+        profiles(&cfg).unwrap().remove(0).1
+    }
+
+    #[test]
+    fn num_feasible_nodes_to_find_table() {
+        let cases = [
+            ("under 100 nodes every node", None, 99, 99),
+            ("adaptive: 50% - 1000/125 = 42% of 1000", None, 1000, 420),
+            ("adaptive for 5000 nodes: 10%", None, 5000, 500),
+            ("adaptive never below 5%", None, 20000, 1000),
+            ("never below 100 nodes", Some(1), 500, 100),
+            ("a given percentage", Some(30), 1000, 300),
+            ("0 means adaptive", Some(0), 1000, 420),
+        ];
+        for (name, p, n, want) in cases {
+            assert_eq!(num_feasible_nodes_to_find(p, n), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn an_empty_profile_is_the_default_profile() {
+        let d = crate::scheduler::Profile::default_profile();
+        let p = profile(json!({"schedulerName": "x"}));
+        assert_eq!(names(&p), names(&d));
+        assert!(p.post_filter);
+    }
+
+    #[test]
+    fn disabling_a_plugin_at_one_point_keeps_it_at_the_others() {
+        let p =
+            profile(json!({"plugins": {"score": {"disabled": [{"name": "PodTopologySpread"}]}}}));
+        let (filters, scores) = names(&p);
+        assert!(filters.contains(&"PodTopologySpread"));
+        assert!(!scores.iter().any(|(n, _)| *n == "PodTopologySpread"));
+    }
+
+    #[test]
+    fn star_disables_every_default_and_keeps_the_enabled_ones_in_order_with_weight_1_for_0() {
+        let p = profile(json!({"plugins": {"score": {
+            "disabled": [{"name": "*"}],
+            "enabled": [{"name": "ImageLocality"}, {"name": "NodeResourcesFit", "weight": 3}]}}}));
+        assert_eq!(
+            names(&p).1,
+            vec![("ImageLocality", 1), ("NodeResourcesFit", 3)]
+        );
+    }
+
+    #[test]
+    fn re_enabling_a_default_at_its_point_moves_it_first_with_the_new_weight() {
+        let p = profile(json!({"plugins": {"score": {
+            "enabled": [{"name": "ImageLocality", "weight": 7}]}}}));
+        let scores = names(&p).1;
+        assert_eq!(scores.first(), Some(&("ImageLocality", 7)));
+        assert_eq!(scores.len(), 7);
+    }
+
+    #[test]
+    fn multi_point_disable_removes_the_plugin_everywhere_and_post_filter_can_be_disabled() {
+        let p = profile(json!({"plugins": {
+            "multiPoint": {"disabled": [{"name": "TaintToleration"}]},
+            "postFilter": {"disabled": [{"name": "DefaultPreemption"}]}}}));
+        let (filters, scores) = names(&p);
+        assert!(!filters.contains(&"TaintToleration"));
+        assert!(!scores.iter().any(|(n, _)| *n == "TaintToleration"));
+        assert!(!p.post_filter);
+    }
+
+    #[test]
+    fn plugin_args_are_read() {
+        let p = profile(json!({"pluginConfig": [
+            {"name": "NodeResourcesFit", "args": {"scoringStrategy": {
+                "type": "RequestedToCapacityRatio",
+                "resources": [{"name": "cpu", "weight": 2}],
+                "requestedToCapacityRatio": {"shape": [
+                    {"utilization": 0, "score": 0}, {"utilization": 100, "score": 10}]}}}},
+            {"name": "InterPodAffinity", "args": {"hardPodAffinityWeight": 5}},
+            {"name": "PodTopologySpread", "args": {"defaultingType": "List"}}]}));
+        assert_eq!(
+            p.args.scoring_strategy,
+            ScoringStrategy {
+                type_: ScoringStrategyType::RequestedToCapacityRatio(vec![(0, 0), (100, 10)]),
+                resources: vec![("cpu".into(), 2)],
+            }
+        );
+        assert_eq!(p.args.hard_pod_affinity_weight, 5);
+        assert_eq!(
+            p.args.pod_topology_spread.defaulting_type,
+            DefaultingType::List
+        );
+        assert!(p.args.pod_topology_spread.effective_defaults().is_empty());
+    }
+
+    #[test]
+    fn validation_messages_follow_upstream() {
+        let errs = parse(&json!({"profiles": [{"pluginConfig": [
+            {"name": "NodeResourcesFit", "args": {"scoringStrategy": {
+                "type": "RequestedToCapacityRatio",
+                "requestedToCapacityRatio": {"shape": [
+                    {"utilization": 50, "score": 11}, {"utilization": 40, "score": 1}]}}}}]}]}))
+        .unwrap_err();
+        let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        let p = "profiles[0].pluginConfig[0].args.scoringStrategy.requestedToCapacityRatio.shape";
+        assert_eq!(
+            text,
+            vec![
+                format!("{p}[1].utilization: Invalid value: 40: values must be sorted in increasing order"),
+                format!("{p}[0].score: Invalid value: 11: not in valid range [0, 10]"),
+            ]
+        );
+    }
+}

@@ -259,4 +259,51 @@ mod tests {
         // busy: cpu (4000-3000)/4000 = 25, memory (8-5)/8 = 37 → 31
         assert_eq!(NodeResourcesFit.score(&info, &busy), 31);
     }
+
+    #[test]
+    fn scoring_strategies_table() {
+        use crate::scheduler::config::{PluginArgs, ScoringStrategy};
+        let p = requesting("1", "1Gi");
+        let mut busy = node("b", json!({}));
+        busy.add_pod(&requesting("2", "4Gi"));
+        let cpu_only = vec![("cpu".to_string(), 1)];
+        let cases = [
+            // cpu (2000+1000)/4000
+            (
+                "MostAllocated over cpu",
+                ScoringStrategyType::MostAllocated,
+                cpu_only.clone(),
+                75,
+            ),
+            // cpu 75, memory 5/8 = 62 -> (75*1 + 62*3) / 4
+            (
+                "weights average the resources",
+                ScoringStrategyType::MostAllocated,
+                vec![("cpu".to_string(), 1), ("memory".to_string(), 3)],
+                65,
+            ),
+            // utilization 75 on the shape (0,0)-(100,10) scaled to 0..100
+            (
+                "RequestedToCapacityRatio follows the shape",
+                ScoringStrategyType::RequestedToCapacityRatio(vec![(0, 0), (100, 10)]),
+                cpu_only.clone(),
+                75,
+            ),
+            (
+                "a falling shape prefers empty nodes",
+                ScoringStrategyType::RequestedToCapacityRatio(vec![(0, 10), (50, 10), (100, 0)]),
+                cpu_only.clone(),
+                50,
+            ),
+        ];
+        for (name, type_, resources, want) in cases {
+            let args = PluginArgs {
+                scoring_strategy: ScoringStrategy { type_, resources },
+                ..PluginArgs::default()
+            };
+            let mut info = PodInfo::new(&p);
+            info.args = &args;
+            assert_eq!(NodeResourcesFit.score(&info, &busy), want, "{name}");
+        }
+    }
 }
