@@ -392,10 +392,11 @@ pub fn schedule_pod_from(profile: &Profile, info: PodInfo, now: i64, start: usiz
     let (pod, nodes) = (info.pod, info.nodes);
     let to_find =
         config::num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, nodes.len());
+    // A verdict per node, its name filled in once the filters ran on it.
     let mut verdicts: Vec<NodeVerdict> = nodes
         .iter()
-        .map(|n| NodeVerdict {
-            node: n.name.clone(),
+        .map(|_| NodeVerdict {
+            node: String::new(),
             filters: Vec::new(),
             scores: Vec::new(),
             total: 0,
@@ -433,6 +434,7 @@ pub fn schedule_pod_from(profile: &Profile, info: PodInfo, now: i64, start: usiz
             feasible.push(i);
         }
         verdicts[i].filters = filters;
+        verdicts[i].node.clone_from(&node.name);
     }
     // The trace keeps the nodes in name order.
     feasible.sort_unstable();
