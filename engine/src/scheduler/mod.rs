@@ -83,6 +83,10 @@ pub struct NodeInfo {
     /// The pods in `pods` themselves (labels, namespace, affinity), for the plugins that look at
     /// other pods (InterPodAffinity).
     pub pod_objects: Vec<Pod>,
+    /// For each pod in `pod_objects` with an affinity, its parsed pod (anti-)affinity terms
+    /// (upstream's `PodInfo` keeps them the same way), so that each cycle does not re-parse the
+    /// terms of every pod in the cluster.
+    pub(crate) affinity_terms: Vec<Option<std::sync::Arc<plugins::inter_pod_affinity::Terms>>>,
 }
 
 impl NodeInfo {
@@ -101,6 +105,7 @@ impl NodeInfo {
             pods: Vec::new(),
             priorities: Vec::new(),
             pod_objects: Vec::new(),
+            affinity_terms: Vec::new(),
             node: node.clone(),
             name,
         }
@@ -118,6 +123,14 @@ impl NodeInfo {
             pod.metadata.name.as_deref().unwrap_or(""),
         ));
         self.pod_objects.push(pod.clone());
+        let has_affinity = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.affinity.as_ref())
+            .is_some();
+        self.affinity_terms.push(
+            has_affinity.then(|| std::sync::Arc::new(plugins::inter_pod_affinity::Terms::of(pod))),
+        );
     }
 }
 

@@ -33,7 +33,8 @@ pub const ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH: &str =
     "node(s) didn't match pod anti-affinity rules";
 
 /// `framework.AffinityTerm`: a term with its selectors parsed and its namespaces resolved.
-struct Term {
+#[derive(Debug)]
+pub(crate) struct Term {
     namespaces: BTreeSet<String>,
     namespace_selector: Selector,
     selector: Selector,
@@ -81,8 +82,8 @@ fn namespace_labels(ns: &str) -> BTreeMap<String, String> {
 }
 
 /// The pod's affinity terms, as upstream's `framework.PodInfo` keeps them.
-#[derive(Default)]
-struct Terms {
+#[derive(Debug, Default)]
+pub(crate) struct Terms {
     required_affinity: Vec<Term>,
     required_anti_affinity: Vec<Term>,
     preferred_affinity: Vec<Term>,
@@ -90,7 +91,7 @@ struct Terms {
 }
 
 impl Terms {
-    fn of(pod: &Pod) -> Terms {
+    pub(crate) fn of(pod: &Pod) -> Terms {
         let ns = namespace(pod);
         let Some(aff) = pod.spec.as_ref().and_then(|s| s.affinity.as_ref()) else {
             return Terms::default();
@@ -166,19 +167,10 @@ fn pre_filter(pod: &Pod, nodes: &[NodeInfo]) -> FilterState {
         anti_affinity_counts: HashMap::new(),
     };
     for node in nodes {
-        for existing in &node.pod_objects {
-            let has_anti = existing
-                .spec
-                .as_ref()
-                .and_then(|s| s.affinity.as_ref())
-                .and_then(|a| a.pod_anti_affinity.as_ref())
-                .and_then(|a| {
-                    a.required_during_scheduling_ignored_during_execution
-                        .as_ref()
-                })
-                .is_some_and(|t| !t.is_empty());
-            if has_anti {
-                for t in Terms::of(existing).required_anti_affinity {
+        for (k, existing) in node.pod_objects.iter().enumerate() {
+            // The existing pod's terms, parsed once when it was added to the node.
+            if let Some(theirs) = node.affinity_terms.get(k).and_then(|t| t.as_ref()) {
+                for t in &theirs.required_anti_affinity {
                     if t.matches(pod) {
                         bump(
                             &mut s.existing_anti_affinity_counts,
@@ -308,22 +300,16 @@ fn pre_score(pod: &Pod, nodes: &[NodeInfo], hard_weight: i64) -> TopologyScore {
         if node.labels.is_empty() {
             continue;
         }
-        for existing in &node.pod_objects {
+        for (k, existing) in node.pod_objects.iter().enumerate() {
             for t in &mine.preferred_affinity {
                 process_term(&mut scores, t, t.weight, existing, node, 1);
             }
             for t in &mine.preferred_anti_affinity {
                 process_term(&mut scores, t, t.weight, existing, node, -1);
             }
-            if existing
-                .spec
-                .as_ref()
-                .and_then(|s| s.affinity.as_ref())
-                .is_none()
-            {
+            let Some(theirs) = node.affinity_terms.get(k).and_then(|t| t.as_ref()) else {
                 continue;
-            }
-            let theirs = Terms::of(existing);
+            };
             for t in &theirs.required_affinity {
                 process_term(&mut scores, t, hard_weight, pod, node, 1);
             }

@@ -212,10 +212,9 @@ fn has_all_keys(node: &NodeInfo, constraints: &[Constraint]) -> bool {
 /// `preFilterState`.
 struct FilterState {
     constraints: Vec<Constraint>,
-    /// Matching pods per eligible (topology key, value).
-    pair_counts: HashMap<(String, String), i64>,
-    /// Eligible domains per topology key.
-    domains: HashMap<String, i64>,
+    /// Matching pods per eligible topology key, then value (`TpPairToMatchNum`; the number of
+    /// values is `TpKeyToDomainsNum`). Nested so that lookups borrow instead of allocating.
+    pair_counts: HashMap<String, HashMap<String, i64>>,
     /// The smallest count per topology key (the critical path's first entry).
     min_counts: HashMap<String, i64>,
 }
@@ -223,14 +222,15 @@ struct FilterState {
 fn pre_filter(pod: &PodInfo) -> FilterState {
     let constraints = constraints(pod, "DoNotSchedule");
     let namespace = pod.pod.metadata.namespace.as_deref().unwrap_or("");
-    let mut pair_counts: HashMap<(String, String), i64> = HashMap::new();
+    let mut pair_counts: HashMap<String, HashMap<String, i64>> = HashMap::new();
     if !constraints.is_empty() {
+        let mut per_node: Vec<(&str, &str, i64)> = Vec::with_capacity(constraints.len());
         for node in pod.nodes {
             if !has_all_keys(node, &constraints) {
                 continue;
             }
             // Per node, constraints sharing a topology key share the pair (the last one wins).
-            let mut per_node: HashMap<(String, String), i64> = HashMap::new();
+            per_node.clear();
             for c in &constraints {
                 if !node_included(c, pod.pod, node) {
                     continue;
@@ -238,29 +238,35 @@ fn pre_filter(pod: &PodInfo) -> FilterState {
                 let value = node
                     .labels
                     .get(&c.topology_key)
-                    .cloned()
-                    .unwrap_or_default();
-                per_node.insert(
-                    (c.topology_key.clone(), value),
-                    count_matching(node, &c.selector, namespace),
-                );
+                    .map(String::as_str)
+                    .unwrap_or("");
+                let n = count_matching(node, &c.selector, namespace);
+                match per_node.iter_mut().find(|(k, _, _)| *k == c.topology_key) {
+                    Some(e) => *e = (&c.topology_key, value, n),
+                    None => per_node.push((&c.topology_key, value, n)),
+                }
             }
-            for (pair, n) in per_node {
-                *pair_counts.entry(pair).or_insert(0) += n;
+            for &(key, value, n) in &per_node {
+                let values = match pair_counts.get_mut(key) {
+                    Some(v) => v,
+                    None => pair_counts.entry(key.to_string()).or_default(),
+                };
+                match values.get_mut(value) {
+                    Some(count) => *count += n,
+                    None => {
+                        values.insert(value.to_string(), n);
+                    }
+                }
             }
         }
     }
-    let mut domains: HashMap<String, i64> = HashMap::new();
-    let mut min_counts: HashMap<String, i64> = HashMap::new();
-    for ((key, _), n) in &pair_counts {
-        *domains.entry(key.clone()).or_insert(0) += 1;
-        let m = min_counts.entry(key.clone()).or_insert(i64::from(i32::MAX));
-        *m = (*m).min(*n);
-    }
+    let min_counts = pair_counts
+        .iter()
+        .filter_map(|(k, values)| values.values().min().map(|m| (k.clone(), *m)))
+        .collect();
     FilterState {
         constraints,
         pair_counts,
-        domains,
         min_counts,
     }
 }
@@ -285,19 +291,16 @@ impl FilterPlugin for PodTopologySpread {
             };
             // minMatchNum: the critical path, 0 below minDomains; with no eligible domain for
             // the key upstream's lookup fails and the constraint is skipped.
-            let (Some(&min), Some(&domains)) = (
-                s.min_counts.get(&c.topology_key),
-                s.domains.get(&c.topology_key),
-            ) else {
+            let Some(values) = s.pair_counts.get(&c.topology_key) else {
                 continue;
             };
+            let Some(&min) = s.min_counts.get(&c.topology_key) else {
+                continue;
+            };
+            let domains = i64::try_from(values.len()).unwrap_or(i64::MAX);
             let min = if domains < c.min_domains { 0 } else { min };
             let self_match = i64::from(c.selector.matches(pod_labels));
-            let matched = s
-                .pair_counts
-                .get(&(c.topology_key.clone(), value.clone()))
-                .copied()
-                .unwrap_or(0);
+            let matched = values.get(value).copied().unwrap_or(0);
             if matched + self_match - min > c.max_skew {
                 return Status::unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH);
             }
