@@ -883,4 +883,38 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn default_selector_combines_services_and_the_controlling_replica_set() {
+        let mut store = Store::new();
+        for v in [
+            json!({"apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": "web", "namespace": "default"},
+                "spec": {"selector": {"app": "web"}}}),
+            json!({"apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": "other", "namespace": "default"},
+                "spec": {"selector": {"app": "db"}}}),
+            json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "metadata": {"name": "web-1", "namespace": "default"},
+                "spec": {"selector": {"matchLabels": {"app": "web", "pod-template-hash": "1"}},
+                    "template": {"metadata": {"labels": {"app": "web", "pod-template-hash": "1"}},
+                        "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}),
+        ] {
+            store.insert_new(crate::apiserver::decode_value(v).unwrap(), None);
+        }
+        let owned: Pod = serde_json::from_value(json!({"metadata": {"name": "p",
+            "namespace": "default", "labels": {"app": "web", "pod-template-hash": "1"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-1",
+                "uid": "u", "controller": true}]}}))
+        .unwrap();
+        assert_eq!(
+            default_selector(&store, &owned).to_string(),
+            "app=web,app=web,pod-template-hash=1"
+        );
+        let lone: Pod = serde_json::from_value(
+            json!({"metadata": {"name": "q", "namespace": "default", "labels": {"x": "y"}}}),
+        )
+        .unwrap();
+        assert!(default_selector(&store, &lone).is_empty());
+    }
 }
