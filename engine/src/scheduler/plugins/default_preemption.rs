@@ -15,7 +15,10 @@
 //! cross-node state (PodTopologySpread, InterPodAffinity) is recomputed rather than updated.
 //! A PodDisruptionBudget's `status.disruptionsAllowed` is used when present; otherwise it is
 //! computed as the disruption controller would from the matching pods (expected = matching
-//! pods, healthy = running ones).
+//! pods, healthy = running ones). Not simulated: nominated pods are not added to the nodes when
+//! filtering (`RunFilterPluginsWithNominatedPods`), the nominations of lower-priority pods on
+//! the chosen node are not cleared, and `minCandidateNodesPercentage` /
+//! `minCandidateNodesAbsolute` cannot be configured.
 
 use std::collections::BTreeMap;
 
