@@ -38,6 +38,8 @@ pub struct Cluster {
     pub record_traces: bool,
     /// Pods that did not fit, with the cluster fingerprint they were tried against.
     pub(crate) unschedulable: BTreeMap<ObjRef, u64>,
+    /// The scheduler's `nextStartNodeIndex` (percentageOfNodesToScore).
+    pub(crate) next_start_node_index: usize,
     /// `Warning:` lines admission returned for the last request.
     pub(crate) warnings: Vec<String>,
     /// What the controllers remember between rounds (their work queues).
@@ -81,6 +83,7 @@ impl Cluster {
             unschedulable: BTreeMap::new(),
             warnings: Default::default(),
             controller_state: controllers::State::default(),
+            next_start_node_index: 0,
         };
         c.bootstrap();
         c

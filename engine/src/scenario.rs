@@ -298,8 +298,10 @@ pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
                         match Settings::from_value(&value) {
                             Ok(s) => {
                                 let config = std::mem::take(&mut settings.admission_config);
+                                let scheduler_config = settings.scheduler_config.take();
                                 settings = s;
                                 settings.admission_config = config;
+                                settings.scheduler_config = scheduler_config;
                             }
                             Err((field, msg)) => notes.push(Note {
                                 file: input.name.clone(),
@@ -333,6 +335,41 @@ pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
                                 severity: Severity::Error,
                                 message: format!("AdmissionConfiguration: {msg}"),
                             }),
+                        }
+                        continue;
+                    }
+                    if api_version.starts_with(crate::scheduler::config::SCHEDULER_CONFIG_GROUP)
+                        && kind == "KubeSchedulerConfiguration"
+                    {
+                        // Validation errors point at their field, a start-up error at the
+                        // document.
+                        let checked: Result<(), Vec<(String, String)>> =
+                            match crate::scheduler::config::parse(&value) {
+                                Err(errs) => Err(errs
+                                    .into_iter()
+                                    .map(|e| (e.field.clone(), e.to_string()))
+                                    .collect()),
+                                Ok(c) => crate::scheduler::config::profiles(&c)
+                                    .map(|_| ())
+                                    .map_err(|e| vec![(String::new(), e)]),
+                            };
+                        match checked {
+                            Ok(()) => settings.scheduler_config = Some(value),
+                            Err(errs) => {
+                                for (field, e) in errs {
+                                    let at = if field.is_empty() {
+                                        None
+                                    } else {
+                                        positions.nearest(&field)
+                                    };
+                                    notes.push(Note {
+                                        file: input.name.clone(),
+                                        line: at.map(|p| p.line).unwrap_or(line),
+                                        severity: Severity::Error,
+                                        message: format!("KubeSchedulerConfiguration: {e}"),
+                                    });
+                                }
+                            }
                         }
                         continue;
                     }

@@ -81,6 +81,9 @@ pub struct Settings {
     /// Plugin configuration from an `AdmissionConfiguration` document (`--admission-control-config-file`):
     /// plugin name → its `configuration`.
     pub admission_config: BTreeMap<String, Value>,
+    /// A `KubeSchedulerConfiguration` document (`kube-scheduler --config`), validated when read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduler_config: Option<Value>,
 }
 
 impl Default for Settings {
@@ -91,6 +94,7 @@ impl Default for Settings {
             enable_admission_plugins: Vec::new(),
             disable_admission_plugins: Vec::new(),
             admission_config: BTreeMap::new(),
+            scheduler_config: None,
         }
     }
 }

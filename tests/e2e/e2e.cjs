@@ -332,9 +332,11 @@ const SHOTS = process.env.E2E_SHOTS || '';
   const FAILED_19 = "0/6 nodes are available: 1 node(s) didn't match pod anti-affinity rules, " +
     '1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, ' +
     "4 node(s) didn't match pod topology spread constraints. preemption: 0/6 nodes are available: " +
-    '1 Preemption is not helpful for scheduling, 5 No preemption victims found for incoming pod.';
+    '1 Preemption is not helpful for scheduling, 5 No preemption victims found for incoming pod..';
 
   await check('scheduling: the zones example places each pod on the node kube-scheduler picks', async () => {
+    // The checks before left another tab open: the diagram is on the Cluster tab.
+    await page.getByRole('tab', { name: /Cluster/ }).click();
     const select = page.locator('header select').first();
     const options = await select.locator('option').allTextContents();
     const idx = options.findIndex((o) => /zones and topology spread/i.test(o));

@@ -14,8 +14,12 @@ use crate::controllers::fnv32a;
 use crate::object::Object;
 use crate::scheduler::{self, scheduled_condition, NodeInfo};
 use crate::store::ObjRef;
+use k8s_openapi::api::core::v1::PodCondition;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 
 pub fn reconcile(c: &mut Cluster) -> bool {
+    // One profile per schedulerName (a KubeSchedulerConfiguration document, or the default).
+    let profiles = scheduler::config::profiles_of(&c.settings);
     let mut queue: Vec<(i32, String, String, ObjRef)> = c
         .store
         .list("Pod")
@@ -29,12 +33,12 @@ pub fn reconcile(c: &mut Cluster) -> bool {
             if scheduler::plugins::scheduling_gates::pre_enqueue(pod).is_some() {
                 return None;
             }
-            if spec
+            // A pod for a scheduler that does not exist stays Pending, without an event.
+            let name = spec
                 .scheduler_name
                 .as_deref()
-                .unwrap_or("default-scheduler")
-                != "default-scheduler"
-            {
+                .unwrap_or("default-scheduler");
+            if !profiles.iter().any(|(n, _)| n == name) {
                 return None;
             }
             let created = pod
@@ -61,11 +65,26 @@ pub fn reconcile(c: &mut Cluster) -> bool {
             .then_with(|| a.2.cmp(&b.2))
     });
     let mut nodes = scheduler::snapshot(&c.store);
-    let profile = c.profile();
+    let pdbs: Vec<PodDisruptionBudget> = c
+        .store
+        .list("PodDisruptionBudget")
+        .filter_map(|s| match &s.obj {
+            Object::PodDisruptionBudget(p) => Some(p.as_ref().clone()),
+            _ => None,
+        })
+        .collect();
     let mut signature = cluster_signature(&nodes);
     let mut changed = false;
     for (_, _, _, key) in queue {
         let Some(pod) = c.store.get(&key).and_then(|s| s.obj.as_pod()).cloned() else {
+            continue;
+        };
+        let name = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.scheduler_name.as_deref())
+            .unwrap_or("default-scheduler");
+        let Some((_, profile)) = profiles.iter().find(|(n, _)| n == name) else {
             continue;
         };
         // The pod's claims are part of what it was tried against (VolumeBinding).
@@ -73,6 +92,7 @@ pub fn reconcile(c: &mut Cluster) -> bool {
         if c.unschedulable.get(&key) == Some(&(signature ^ claims)) {
             continue;
         }
+        let scheduler_name = name.to_string();
         let attempt = match scheduler::plugins::volume_binding::pre_filter(&c.store, &pod) {
             // VolumeBinding's PreFilter rejects the pod before any node is filtered.
             Some(reason) => scheduler::Attempt {
@@ -84,8 +104,20 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                     &reason,
                     nodes.len(),
                 )),
+                preemption: None,
             },
-            None => scheduler::schedule_one(&profile, &pod, &nodes, c.store.now).attempt,
+            None => {
+                let mut info = scheduler::PodInfo::with_nodes(&pod, &nodes);
+                info.args = &profile.args;
+                info.default_spread_selector =
+                    scheduler::plugins::pod_topology_spread::default_selector(&c.store, &pod);
+                info.pdbs = &pdbs;
+                let start = c.next_start_node_index;
+                let d = scheduler::schedule_pod_from(profile, info, c.store.now, start);
+                c.next_start_node_index =
+                    start.saturating_add(d.processed_nodes) % nodes.len().max(1);
+                d.attempt
+            }
         };
         let now = c.store.timestamp();
         match attempt.chosen.clone() {
@@ -110,7 +142,7 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                         "Successfully assigned {}/{} to {}",
                         key.namespace, key.name, node
                     ),
-                    "default-scheduler",
+                    &scheduler_name,
                 );
                 if let Some(i) = nodes.iter().position(|n| n.name == node) {
                     if let Some(bound) = c.store.get(&key).and_then(|s| s.obj.as_pod()) {
@@ -121,6 +153,11 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                 changed = true;
             }
             None => {
+                // PostFilter runs before the failure is recorded: the victims' events come
+                // first.
+                if let Some(p) = &attempt.preemption {
+                    preempt(c, &pod, &key, p);
+                }
                 let message = attempt.message.clone().unwrap_or_default();
                 c.store.modify(&key, |o| {
                     if let Object::Pod(p) = o {
@@ -141,7 +178,7 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                     "FailedScheduling",
                     key.clone(),
                     message,
-                    "default-scheduler",
+                    &scheduler_name,
                 );
                 c.unschedulable.insert(key.clone(), signature ^ claims);
                 changed = true;
@@ -152,6 +189,77 @@ pub fn reconcile(c: &mut Cluster) -> bool {
         }
     }
     changed
+}
+
+/// `prepareCandidate`: delete the victims (with the `Preempted` event and, since 1.26, the
+/// DisruptionTarget condition), then record the nomination in the preemptor's status
+/// (`handleSchedulingFailure` with the PostFilter's nominating info).
+fn preempt(
+    c: &mut Cluster,
+    pod: &k8s_openapi::api::core::v1::Pod,
+    key: &ObjRef,
+    p: &scheduler::plugins::default_preemption::Preemption,
+) {
+    let uid = pod.metadata.uid.clone().unwrap_or_default();
+    let scheduler_name = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.scheduler_name.clone())
+        .unwrap_or_else(|| "default-scheduler".to_string());
+    let minor = c.settings.minor;
+    for victim in &p.victims {
+        let now = c.store.timestamp();
+        c.store.modify(victim, |o| {
+            if o.meta().deletion_timestamp.is_none() {
+                o.meta_mut().deletion_timestamp = Some(now.clone());
+            }
+            if let Object::Pod(v) = o {
+                let grace = v
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.termination_grace_period_seconds);
+                if minor >= 26 {
+                    let status = v.status.get_or_insert_with(Default::default);
+                    let conds = status.conditions.get_or_insert_with(Vec::new);
+                    conds.retain(|c| c.type_ != "DisruptionTarget");
+                    conds.push(PodCondition {
+                        type_: "DisruptionTarget".into(),
+                        status: "True".into(),
+                        reason: Some("PreemptionByScheduler".into()),
+                        message: Some(format!(
+                            "{scheduler_name}: preempting to accommodate a higher priority pod"
+                        )),
+                        last_transition_time: Some(now.clone()),
+                        last_probe_time: None,
+                        observed_generation: None,
+                    });
+                }
+                o.meta_mut().deletion_grace_period_seconds = grace;
+            }
+        });
+        // The message named the preemptor by namespace/name until kubernetes#114923 (1.27,
+        // backported to 1.24-1.26 patch releases) and by UID since kubernetes#119971 (1.29).
+        let message = if minor >= 29 {
+            format!("Preempted by pod {uid} on node {}", p.node)
+        } else {
+            format!("Preempted by a pod on node {}", p.node)
+        };
+        c.store.event(
+            "Normal",
+            "Preempted",
+            victim.clone(),
+            message,
+            "default-scheduler",
+        );
+    }
+    let node = p.node.clone();
+    c.store.modify(key, |o| {
+        if let Object::Pod(p) = o {
+            p.status
+                .get_or_insert_with(Default::default)
+                .nominated_node_name = Some(node);
+        }
+    });
 }
 
 /// A fingerprint of what the filters look at, so that an unschedulable pod is retried only when

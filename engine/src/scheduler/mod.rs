@@ -10,6 +10,7 @@
 //! Where upstream picks at random among equally scored nodes (`selectHost` samples a reservoir),
 //! kubefiddle takes the first of them in node-name order so that every run is the same.
 
+pub mod config;
 pub mod plugins;
 mod resources;
 
@@ -85,6 +86,10 @@ pub struct NodeInfo {
     /// The claims, volumes and classes of the cluster (the volume plugins' listers), shared by
     /// every node of a snapshot.
     pub storage: std::sync::Arc<plugins::volume_binding::StorageSnapshot>,
+    /// For each pod in `pod_objects` with an affinity, its parsed pod (anti-)affinity terms
+    /// (upstream's `PodInfo` keeps them the same way), so that each cycle does not re-parse the
+    /// terms of every pod in the cluster.
+    pub(crate) affinity_terms: Vec<Option<std::sync::Arc<plugins::inter_pod_affinity::Terms>>>,
 }
 
 impl NodeInfo {
@@ -104,6 +109,7 @@ impl NodeInfo {
             priorities: Vec::new(),
             pod_objects: Vec::new(),
             storage: Default::default(),
+            affinity_terms: Vec::new(),
             node: node.clone(),
             name,
         }
@@ -121,6 +127,14 @@ impl NodeInfo {
             pod.metadata.name.as_deref().unwrap_or(""),
         ));
         self.pod_objects.push(pod.clone());
+        let has_affinity = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.affinity.as_ref())
+            .is_some();
+        self.affinity_terms.push(
+            has_affinity.then(|| std::sync::Arc::new(plugins::inter_pod_affinity::Terms::of(pod))),
+        );
     }
 }
 
@@ -134,6 +148,13 @@ pub struct PodInfo<'a> {
     pub nodes: &'a [NodeInfo],
     /// `framework.CycleState`: what a plugin computed once per cycle, by key.
     pub cycle: CycleState,
+    /// The profile's plugin arguments.
+    pub args: &'a config::PluginArgs,
+    /// `helper.DefaultSelector`: the selectors of the Services, ReplicaSet and StatefulSet the
+    /// pod belongs to, for PodTopologySpread's default constraints. Empty when none.
+    pub default_spread_selector: crate::labels::Selector,
+    /// The PodDisruptionBudgets of the cluster, for DefaultPreemption.
+    pub pdbs: &'a [k8s_openapi::api::policy::v1::PodDisruptionBudget],
 }
 
 /// Per-cycle plugin state, computed lazily once (PreFilter / PreScore) and shared by the
@@ -170,6 +191,9 @@ impl<'a> PodInfo<'a> {
             non_zero_requests,
             nodes: &[],
             cycle: CycleState::default(),
+            args: config::default_args(),
+            default_spread_selector: crate::labels::Selector::everything(),
+            pdbs: &[],
         }
     }
 
@@ -194,6 +218,16 @@ pub trait ScorePlugin: Sync {
     fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64;
     /// NormalizeScore; the default leaves scores as they are.
     fn normalize(&self, _scores: &mut [i64]) {}
+    /// PreScore over the feasible nodes; `false` is upstream's `Skip` status (the plugin does
+    /// not score this pod). The default runs the plugin.
+    fn pre_score(&self, _pod: &PodInfo, _feasible: &[&NodeInfo]) -> bool {
+        true
+    }
+    /// NormalizeScore for plugins that need the pod or the nodes (given in the order of
+    /// `scores`); the default calls `normalize`.
+    fn normalize_for(&self, _pod: &PodInfo, _feasible: &[&NodeInfo], scores: &mut [i64]) {
+        self.normalize(scores)
+    }
 }
 
 /// `framework.MaxNodeScore`.
@@ -260,12 +294,23 @@ pub struct Attempt {
     pub chosen: Option<String>,
     /// The FailedScheduling message when no node fits.
     pub message: Option<String>,
+    /// DefaultPreemption's choice when no node fits but evicting pods would make room.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preemption: Option<plugins::default_preemption::Preemption>,
 }
 
 /// The default profile of the selected version (filters in order, scores with weights).
 pub struct Profile {
     pub filters: Vec<&'static dyn FilterPlugin>,
     pub scores: Vec<(&'static dyn ScorePlugin, i64)>,
+    /// The plugins' arguments (`pluginConfig`).
+    pub args: config::PluginArgs,
+    /// The simulated Kubernetes minor version (message formats changed over time).
+    pub minor: u32,
+    /// Whether DefaultPreemption runs at PostFilter.
+    pub post_filter: bool,
+    /// `percentageOfNodesToScore` (None or 0: adaptive).
+    pub percentage_of_nodes_to_score: Option<i64>,
 }
 
 impl Profile {
@@ -291,6 +336,7 @@ impl Profile {
                 (&taint_toleration::TaintToleration, 3),
                 (&node_affinity::NodeAffinity, 2),
                 (&node_resources_fit::NodeResourcesFit, 1),
+                (&pod_topology_spread::PodTopologySpread, 2),
                 (&inter_pod_affinity::InterPodAffinity, 2),
                 (
                     &node_resources_balanced_allocation::NodeResourcesBalancedAllocation,
@@ -298,6 +344,10 @@ impl Profile {
                 ),
                 (&image_locality::ImageLocality, 1),
             ],
+            args: config::PluginArgs::default(),
+            minor: crate::settings::DEFAULT_MINOR,
+            post_filter: true,
+            percentage_of_nodes_to_score: None,
         }
     }
 }
@@ -342,14 +392,55 @@ pub fn is_terminal(pod: &Pod) -> bool {
 /// The result of `schedule_one`.
 pub struct Decision {
     pub attempt: Attempt,
+    /// How many nodes the filters ran on (for the next cycle's start index).
+    pub processed_nodes: usize,
 }
 
 /// Runs one scheduling cycle for `pod` against `nodes`.
 pub fn schedule_one(profile: &Profile, pod: &Pod, nodes: &[NodeInfo], now: i64) -> Decision {
-    let info = PodInfo::with_nodes(pod, nodes);
-    let mut verdicts: Vec<NodeVerdict> = Vec::with_capacity(nodes.len());
+    let mut info = PodInfo::with_nodes(pod, nodes);
+    info.args = &profile.args;
+    schedule_pod(profile, info, now)
+}
+
+/// `schedule_one` for a pod whose `PodInfo` the caller prepared (with what the plugins need
+/// from the rest of the cluster, such as `default_spread_selector`).
+pub fn schedule_pod(profile: &Profile, info: PodInfo, now: i64) -> Decision {
+    schedule_pod_from(profile, info, now, 0)
+}
+
+/// `schedule_pod` filtering from node `start` (upstream's `nextStartNodeIndex`, wrapping
+/// around) and stopping once `numFeasibleNodesToFind` nodes fit (`findNodesThatPassFilters`).
+/// Nodes are in name order (upstream interleaves zones); the filters do not run on the nodes
+/// after the stop, and those nodes are left out of the trace.
+pub fn schedule_pod_from(profile: &Profile, info: PodInfo, now: i64, start: usize) -> Decision {
+    let (pod, nodes) = (info.pod, info.nodes);
+    let to_find =
+        config::num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, nodes.len());
+    // A verdict per node, its name filled in once the filters ran on it.
+    let mut verdicts: Vec<NodeVerdict> = nodes
+        .iter()
+        .map(|_| NodeVerdict {
+            node: String::new(),
+            filters: Vec::new(),
+            scores: Vec::new(),
+            total: 0,
+        })
+        .collect();
+    let mut processed = vec![false; nodes.len()];
+    let mut processed_nodes = 0;
     let mut feasible: Vec<usize> = Vec::new();
-    for (i, node) in nodes.iter().enumerate() {
+    let len = nodes.len().max(1);
+    for k in 0..nodes.len() {
+        if feasible.len() >= to_find {
+            break;
+        }
+        let i = (start.saturating_add(k)) % len;
+        let Some(node) = nodes.get(i) else { continue };
+        processed_nodes += 1;
+        if let Some(p) = processed.get_mut(i) {
+            *p = true;
+        }
         let mut filters = Vec::new();
         let mut ok = true;
         for f in &profile.filters {
@@ -367,20 +458,26 @@ pub fn schedule_one(profile: &Profile, pod: &Pod, nodes: &[NodeInfo], now: i64) 
         if ok {
             feasible.push(i);
         }
-        verdicts.push(NodeVerdict {
-            node: node.name.clone(),
-            filters,
-            scores: Vec::new(),
-            total: 0,
-        });
+        verdicts[i].filters = filters;
+        verdicts[i].node.clone_from(&node.name);
     }
+    // The trace keeps the nodes in name order.
+    feasible.sort_unstable();
     let pod_ref = ObjRef::new(
         "Pod",
         pod.metadata.namespace.as_deref().unwrap_or(""),
         pod.metadata.name.as_deref().unwrap_or(""),
     );
     if feasible.is_empty() {
-        let message = fit_error_message(pod, nodes, &verdicts);
+        let post = if profile.post_filter {
+            plugins::default_preemption::post_filter(profile, &info, &verdicts)
+        } else {
+            plugins::default_preemption::PostFilterResult {
+                message: String::new(),
+                preemption: None,
+            }
+        };
+        let message = fit_error_message(profile.minor, nodes, &verdicts, &post.message);
         return Decision {
             attempt: Attempt {
                 pod: pod_ref,
@@ -388,18 +485,51 @@ pub fn schedule_one(profile: &Profile, pod: &Pod, nodes: &[NodeInfo], now: i64) 
                 nodes: verdicts,
                 chosen: None,
                 message: Some(message),
+                preemption: post.preemption,
             },
+            processed_nodes,
+        };
+    }
+    let verdicts_of_processed = |verdicts: Vec<NodeVerdict>| -> Vec<NodeVerdict> {
+        verdicts
+            .into_iter()
+            .zip(&processed)
+            .filter_map(|(v, p)| p.then_some(v))
+            .collect()
+    };
+    // A pod nominated by an earlier preemption goes to its nominated node when that node fits
+    // (`evaluateNominatedNode`), without scoring.
+    let nominated = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.nominated_node_name.as_deref())
+        .and_then(|n| feasible.iter().copied().find(|&i| nodes[i].name == n));
+    if let Some(i) = nominated {
+        return Decision {
+            attempt: Attempt {
+                pod: pod_ref,
+                time: now,
+                chosen: Some(nodes[i].name.clone()),
+                nodes: verdicts_of_processed(verdicts),
+                message: None,
+                preemption: None,
+            },
+            processed_nodes,
         };
     }
     // Score the feasible nodes. With one feasible node upstream skips scoring.
     if feasible.len() > 1 {
+        let feasible_nodes: Vec<&NodeInfo> = feasible.iter().map(|&i| &nodes[i]).collect();
         for (plugin, weight) in &profile.scores {
-            let mut raw: Vec<i64> = feasible
+            if !plugin.pre_score(&info, &feasible_nodes) {
+                continue;
+            }
+            let mut raw: Vec<i64> = feasible_nodes
                 .iter()
-                .map(|&i| plugin.score(&info, &nodes[i]))
+                .map(|n| plugin.score(&info, n))
                 .collect();
             let mut normalized = raw.clone();
-            plugin.normalize(&mut normalized);
+            plugin.normalize_for(&info, &feasible_nodes, &mut normalized);
             for (k, &i) in feasible.iter().enumerate() {
                 let weighted = normalized[k] * weight;
                 verdicts[i].scores.push(ScoreResult {
@@ -425,15 +555,24 @@ pub fn schedule_one(profile: &Profile, pod: &Pod, nodes: &[NodeInfo], now: i64) 
             pod: pod_ref,
             time: now,
             chosen: Some(nodes[best].name.clone()),
-            nodes: verdicts,
+            nodes: verdicts_of_processed(verdicts),
             message: None,
+            preemption: None,
         },
+        processed_nodes,
     }
 }
 
 /// `FitError.Error()`: `0/N nodes are available: <histogram>.` followed by the preemption
-/// plugin's own diagnosis.
-fn fit_error_message(pod: &Pod, nodes: &[NodeInfo], verdicts: &[NodeVerdict]) -> String {
+/// plugin's own diagnosis (`post`, ending in a period, empty when preemption nominated a node).
+/// Since 1.25 (kubernetes/kubernetes#110894) the PostFilter message is added with the format
+/// `" %v."`, so a diagnosis that ends in a period ends in two.
+fn fit_error_message(
+    minor: u32,
+    nodes: &[NodeInfo],
+    verdicts: &[NodeVerdict],
+    post: &str,
+) -> String {
     let mut msg = format!("0/{} nodes are available", nodes.len());
     if nodes.is_empty() {
         msg.push_str(": no nodes available to schedule pods");
@@ -448,8 +587,13 @@ fn fit_error_message(pod: &Pod, nodes: &[NodeInfo], verdicts: &[NodeVerdict]) ->
         " {}.",
         histogram(failed.iter().flat_map(|s| s.reasons.iter().cloned()))
     ));
-    let preemption = plugins::default_preemption::post_filter(pod, nodes, verdicts);
-    msg.push_str(&format!(" {preemption}."));
+    if !post.is_empty() {
+        msg.push(' ');
+        msg.push_str(post);
+        if minor >= 25 {
+            msg.push('.');
+        }
+    }
     msg
 }
 

@@ -7,7 +7,8 @@
 //! `satisfyPodAntiAffinity`, `satisfyExistingPodsAntiAffinity`), `scoring.go` (PreScore's
 //! per-topology scores, `processExistingPod`, the min/max NormalizeScore) and
 //! `pkg/scheduler/framework/types.go` (`AffinityTerm.Matches`) in kubernetes/kubernetes, with
-//! the default args: `hardPodAffinityWeight` 1, `ignorePreferredTermsOfExistingPods` false.
+//! `hardPodAffinityWeight` from the profile's args (default 1) and
+//! `ignorePreferredTermsOfExistingPods` false.
 //!
 //! Namespace labels: kubefiddle's scheduler snapshot does not carry Namespace objects, so a
 //! `namespaceSelector` is matched against the one label every namespace has,
@@ -31,11 +32,9 @@ pub const ERR_REASON_AFFINITY_RULES_NOT_MATCH: &str = "node(s) didn't match pod 
 pub const ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH: &str =
     "node(s) didn't match pod anti-affinity rules";
 
-/// `args.HardPodAffinityWeight` (default 1).
-const HARD_POD_AFFINITY_WEIGHT: i64 = 1;
-
 /// `framework.AffinityTerm`: a term with its selectors parsed and its namespaces resolved.
-struct Term {
+#[derive(Debug)]
+pub(crate) struct Term {
     namespaces: BTreeSet<String>,
     namespace_selector: Selector,
     selector: Selector,
@@ -83,8 +82,8 @@ fn namespace_labels(ns: &str) -> BTreeMap<String, String> {
 }
 
 /// The pod's affinity terms, as upstream's `framework.PodInfo` keeps them.
-#[derive(Default)]
-struct Terms {
+#[derive(Debug, Default)]
+pub(crate) struct Terms {
     required_affinity: Vec<Term>,
     required_anti_affinity: Vec<Term>,
     preferred_affinity: Vec<Term>,
@@ -92,7 +91,7 @@ struct Terms {
 }
 
 impl Terms {
-    fn of(pod: &Pod) -> Terms {
+    pub(crate) fn of(pod: &Pod) -> Terms {
         let ns = namespace(pod);
         let Some(aff) = pod.spec.as_ref().and_then(|s| s.affinity.as_ref()) else {
             return Terms::default();
@@ -168,19 +167,10 @@ fn pre_filter(pod: &Pod, nodes: &[NodeInfo]) -> FilterState {
         anti_affinity_counts: HashMap::new(),
     };
     for node in nodes {
-        for existing in &node.pod_objects {
-            let has_anti = existing
-                .spec
-                .as_ref()
-                .and_then(|s| s.affinity.as_ref())
-                .and_then(|a| a.pod_anti_affinity.as_ref())
-                .and_then(|a| {
-                    a.required_during_scheduling_ignored_during_execution
-                        .as_ref()
-                })
-                .is_some_and(|t| !t.is_empty());
-            if has_anti {
-                for t in Terms::of(existing).required_anti_affinity {
+        for (k, existing) in node.pod_objects.iter().enumerate() {
+            // The existing pod's terms, parsed once when it was added to the node.
+            if let Some(theirs) = node.affinity_terms.get(k).and_then(|t| t.as_ref()) {
+                for t in &theirs.required_anti_affinity {
                     if t.matches(pod) {
                         bump(
                             &mut s.existing_anti_affinity_counts,
@@ -302,31 +292,26 @@ fn process_term(
 }
 
 /// PreScore over every node of the snapshot (filtered out or not, as upstream).
-fn pre_score(pod: &Pod, nodes: &[NodeInfo]) -> TopologyScore {
+/// `hard_weight` is `args.HardPodAffinityWeight` (default 1).
+fn pre_score(pod: &Pod, nodes: &[NodeInfo], hard_weight: i64) -> TopologyScore {
     let mine = Terms::of(pod);
     let mut scores = TopologyScore::new();
     for node in nodes {
         if node.labels.is_empty() {
             continue;
         }
-        for existing in &node.pod_objects {
+        for (k, existing) in node.pod_objects.iter().enumerate() {
             for t in &mine.preferred_affinity {
                 process_term(&mut scores, t, t.weight, existing, node, 1);
             }
             for t in &mine.preferred_anti_affinity {
                 process_term(&mut scores, t, t.weight, existing, node, -1);
             }
-            if existing
-                .spec
-                .as_ref()
-                .and_then(|s| s.affinity.as_ref())
-                .is_none()
-            {
+            let Some(theirs) = node.affinity_terms.get(k).and_then(|t| t.as_ref()) else {
                 continue;
-            }
-            let theirs = Terms::of(existing);
+            };
             for t in &theirs.required_affinity {
-                process_term(&mut scores, t, HARD_POD_AFFINITY_WEIGHT, pod, node, 1);
+                process_term(&mut scores, t, hard_weight, pod, node, 1);
             }
             for t in &theirs.preferred_affinity {
                 process_term(&mut scores, t, t.weight, pod, node, 1);
@@ -346,9 +331,9 @@ impl ScorePlugin for InterPodAffinity {
 
     /// The sum, over the topology keys the node has, of the score of its domain.
     fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64 {
-        let s = pod
-            .cycle
-            .get_or_init("PreScoreInterPodAffinity", || pre_score(pod.pod, pod.nodes));
+        let s = pod.cycle.get_or_init("PreScoreInterPodAffinity", || {
+            pre_score(pod.pod, pod.nodes, pod.args.hard_pod_affinity_weight)
+        });
         s.iter()
             .filter_map(|(key, values)| node.labels.get(key).and_then(|v| values.get(v)))
             .sum()

@@ -1,10 +1,14 @@
 //! NodeResourcesFit: a pod fits a node when the node's allocatable resources minus what its
 //! pods request leave room for the pod's requests, and the node has a pod slot left. Scores with
-//! the LeastAllocated strategy (cpu and memory, weight 1 each).
+//! the profile's scoring strategy: LeastAllocated (the default, cpu and memory with weight 1
+//! each), MostAllocated or RequestedToCapacityRatio.
 //!
-//! Follows `pkg/scheduler/framework/plugins/noderesources/fit.go` (`fitsRequest`) and
-//! `least_allocated.go`.
+//! Follows `pkg/scheduler/framework/plugins/noderesources/fit.go` (`fitsRequest`),
+//! `resource_allocation.go`, `least_allocated.go`, `most_allocated.go`,
+//! `requested_to_capacity_ratio.go` and `pkg/scheduler/framework/plugins/helper/shape_score.go`
+//! (`BuildBrokenLinearFunction`).
 
+use crate::scheduler::config::ScoringStrategyType;
 use crate::scheduler::{
     Code, FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status, MAX_NODE_SCORE,
 };
@@ -70,39 +74,117 @@ fn least_requested(requested: i64, capacity: i64) -> i64 {
     (capacity - requested) * MAX_NODE_SCORE / capacity
 }
 
+/// `mostRequestedScore`: a request above capacity counts as full.
+fn most_requested(requested: i64, capacity: i64) -> i64 {
+    if capacity == 0 {
+        return 0;
+    }
+    requested.min(capacity) * MAX_NODE_SCORE / capacity
+}
+
+/// `helper.BuildBrokenLinearFunction` over the shape scaled to 0..=100
+/// (`score * MaxNodeScore / MaxCustomPriorityScore`).
+fn broken_linear(shape: &[(i64, i64)], p: i64) -> i64 {
+    for (i, &(u, s)) in shape.iter().enumerate() {
+        if p <= u {
+            let Some(&(pu, ps)) = i.checked_sub(1).and_then(|j| shape.get(j)) else {
+                return s;
+            };
+            if u == pu {
+                return s;
+            }
+            return ps + (s - ps) * (p - pu) / (u - pu);
+        }
+    }
+    shape.last().map_or(0, |&(_, s)| s)
+}
+
+/// What the node would have requested of `resource` with the pod placed, and its allocatable
+/// (`calculateResourceAllocatableRequest`: cpu and memory with the non-zero defaults).
+fn requested_and_allocatable(pod: &PodInfo, node: &NodeInfo, resource: &str) -> (i64, i64) {
+    match resource {
+        "cpu" => (
+            node.non_zero_requested
+                .milli_cpu
+                .saturating_add(pod.non_zero_requests.milli_cpu),
+            node.allocatable.milli_cpu,
+        ),
+        "memory" => (
+            node.non_zero_requested
+                .memory
+                .saturating_add(pod.non_zero_requests.memory),
+            node.allocatable.memory,
+        ),
+        "ephemeral-storage" => (
+            node.requested
+                .ephemeral_storage
+                .saturating_add(pod.requests.ephemeral_storage),
+            node.allocatable.ephemeral_storage,
+        ),
+        other => (
+            node.requested
+                .scalar
+                .get(other)
+                .copied()
+                .unwrap_or(0)
+                .saturating_add(pod.requests.scalar.get(other).copied().unwrap_or(0)),
+            node.allocatable.scalar.get(other).copied().unwrap_or(0),
+        ),
+    }
+}
+
 impl ScorePlugin for NodeResourcesFit {
     fn name(&self) -> &'static str {
         "NodeResourcesFit"
     }
 
+    /// The profile's scoring strategy over its resources, weighted (`resourceAllocationScorer`).
     fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64 {
-        let pairs = [
-            (
-                node.non_zero_requested
-                    .milli_cpu
-                    .saturating_add(pod.non_zero_requests.milli_cpu),
-                node.allocatable.milli_cpu,
-            ),
-            (
-                node.non_zero_requested
-                    .memory
-                    .saturating_add(pod.non_zero_requests.memory),
-                node.allocatable.memory,
-            ),
-        ];
-        let (mut score, mut weights) = (0, 0);
-        for (requested, allocatable) in pairs {
+        let strategy = &pod.args.scoring_strategy;
+        let (mut score, mut weights) = (0i64, 0i64);
+        for (resource, weight) in &strategy.resources {
+            let (requested, allocatable) = requested_and_allocatable(pod, node, resource);
             if allocatable == 0 {
                 continue;
             }
-            score += least_requested(requested, allocatable);
-            weights += 1;
+            let s = match &strategy.type_ {
+                ScoringStrategyType::LeastAllocated => least_requested(requested, allocatable),
+                ScoringStrategyType::MostAllocated => most_requested(requested, allocatable),
+                ScoringStrategyType::RequestedToCapacityRatio(shape) => {
+                    let scaled: Vec<(i64, i64)> = shape
+                        .iter()
+                        .map(|&(u, s)| (u, s.saturating_mul(MAX_NODE_SCORE / 10)))
+                        .collect();
+                    let utilization = if requested > allocatable {
+                        100
+                    } else {
+                        requested.saturating_mul(100) / allocatable
+                    };
+                    broken_linear(&scaled, utilization)
+                }
+            };
+            let rtcr = matches!(
+                strategy.type_,
+                ScoringStrategyType::RequestedToCapacityRatio(_)
+            );
+            // RequestedToCapacityRatio counts only resources that scored above 0.
+            if rtcr && s <= 0 {
+                continue;
+            }
+            score = score.saturating_add(s.saturating_mul(*weight));
+            weights = weights.saturating_add(*weight);
         }
         if weights == 0 {
-            0
-        } else {
-            score / weights
+            return 0;
         }
+        if matches!(
+            strategy.type_,
+            ScoringStrategyType::RequestedToCapacityRatio(_)
+        ) {
+            // math.Round(float64(nodeScore) / float64(weightSum))
+            return (score as f64 / weights as f64).round() as i64;
+        }
+        score / weights
     }
 }
 
@@ -176,5 +258,52 @@ mod tests {
         assert_eq!(NodeResourcesFit.score(&info, &empty), 81);
         // busy: cpu (4000-3000)/4000 = 25, memory (8-5)/8 = 37 → 31
         assert_eq!(NodeResourcesFit.score(&info, &busy), 31);
+    }
+
+    #[test]
+    fn scoring_strategies_table() {
+        use crate::scheduler::config::{PluginArgs, ScoringStrategy};
+        let p = requesting("1", "1Gi");
+        let mut busy = node("b", json!({}));
+        busy.add_pod(&requesting("2", "4Gi"));
+        let cpu_only = vec![("cpu".to_string(), 1)];
+        let cases = [
+            // cpu (2000+1000)/4000
+            (
+                "MostAllocated over cpu",
+                ScoringStrategyType::MostAllocated,
+                cpu_only.clone(),
+                75,
+            ),
+            // cpu 75, memory 5/8 = 62 -> (75*1 + 62*3) / 4
+            (
+                "weights average the resources",
+                ScoringStrategyType::MostAllocated,
+                vec![("cpu".to_string(), 1), ("memory".to_string(), 3)],
+                65,
+            ),
+            // utilization 75 on the shape (0,0)-(100,10) scaled to 0..100
+            (
+                "RequestedToCapacityRatio follows the shape",
+                ScoringStrategyType::RequestedToCapacityRatio(vec![(0, 0), (100, 10)]),
+                cpu_only.clone(),
+                75,
+            ),
+            (
+                "a falling shape prefers empty nodes",
+                ScoringStrategyType::RequestedToCapacityRatio(vec![(0, 10), (50, 10), (100, 0)]),
+                cpu_only.clone(),
+                50,
+            ),
+        ];
+        for (name, type_, resources, want) in cases {
+            let args = PluginArgs {
+                scoring_strategy: ScoringStrategy { type_, resources },
+                ..PluginArgs::default()
+            };
+            let mut info = PodInfo::new(&p);
+            info.args = &args;
+            assert_eq!(NodeResourcesFit.score(&info, &busy), want, "{name}");
+        }
     }
 }
