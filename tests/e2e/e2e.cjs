@@ -545,8 +545,11 @@ const SHOTS = process.env.E2E_SHOTS || '';
     await loadExample(/Reclaim policies/, 'pod "app" deleted');
     await page.getByRole('tab', { name: /Storage/ }).click();
     await page.waitForSelector('.sg-group', { timeout: 5000 });
-    const released = await page.locator('.sg-volume.bad').innerText();
+    const released = await page.locator('.sg-volume.bad[title="keep-me"]').innerText();
     assert(/keep-me/.test(released) && /Released/.test(released) && /Retain/.test(released) && /claimRef default\/keep/.test(released), `released volume: ${released}`);
+    // A static hostPath volume outside /tmp cannot be deleted: the recycler's Failed phase.
+    const failed = await page.locator('.sg-volume.bad[title="by-hand"]').innerText();
+    assert(/Failed/.test(failed), `by-hand volume: ${failed}`);
     const available = await page.locator('.sg-volume.info').innerText();
     assert(/scrub-me/.test(available) && /Available/.test(available) && /Recycle/.test(available), `available volume: ${available}`);
     const claims = await page.locator('.sg-claim').count();
