@@ -7,7 +7,7 @@
 //!   (`test/integration/scheduler_perf/config/performance-config.yaml`, templates
 //!   `node-default.yaml` and `pod-default.yaml`): N nodes with 4 CPU, 32Gi and 110 pods, and M
 //!   pods of one container requesting 100m CPU and 500Mi, scheduled one after another with the
-//!   default profile through `scheduler::schedule_one`, each bound pod added to its node as the
+//!   default profile through `scheduler::schedule_in_turn`, each bound pod added to its node as the
 //!   scheduler's cache does. Only the scheduling loop is timed by the caller; building the nodes
 //!   and pods happens in [`prepare_plain`].
 //! - [`run_scenario`]: the whole engine (`kubefiddle_engine::run`) on a scenario text, which is
@@ -85,25 +85,10 @@ pub fn prepare_plain(nodes: usize, pods: usize) {
     PREPARED.with(|p| *p.borrow_mut() = Some(prepared));
 }
 
-/// Schedules every prepared pod in turn with the default profile; returns how many were bound.
+/// Schedules every prepared pod in turn with the default profile (the native benchmark's loop,
+/// `scheduler::schedule_in_turn`); returns how many were bound.
 pub fn schedule_all(nodes: &mut [NodeInfo], pods: &[Pod]) -> usize {
-    let profile = Profile::default_profile();
-    let mut bound = 0;
-    for pod in pods {
-        let decision = scheduler::schedule_one(&profile, pod, nodes, 0);
-        let Some(chosen) = decision.attempt.chosen else {
-            continue;
-        };
-        if let Some(n) = nodes.iter_mut().find(|n| n.name == chosen) {
-            let mut pod = pod.clone();
-            if let Some(spec) = pod.spec.as_mut() {
-                spec.node_name = Some(chosen);
-            }
-            n.add_pod(&pod);
-            bound += 1;
-        }
-    }
-    bound
+    scheduler::schedule_in_turn(&Profile::default_profile(), nodes, pods)
 }
 
 /// Schedules the pods [`prepare_plain`] built onto its nodes; returns how many were bound.

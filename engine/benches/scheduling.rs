@@ -8,7 +8,7 @@
 //! --benches`) every benchmark runs once on a tiny cluster, so that tests stay fast.
 
 use k8s_openapi::api::core::v1::{Node, Pod};
-use kubefiddle_engine::scheduler::{schedule_pod_from, NodeInfo, PodInfo, Profile};
+use kubefiddle_engine::scheduler::{schedule_in_turn, NodeInfo, Profile};
 use serde_json::json;
 
 fn main() {
@@ -62,20 +62,7 @@ fn pods(n: usize, extra: impl Fn(usize) -> serde_json::Value) -> Vec<Pod> {
 
 /// Schedules every pod in turn, binding it on its node; returns how many were bound.
 fn schedule_all(profile: &Profile, mut snapshot: Vec<NodeInfo>, pods: &[Pod]) -> usize {
-    let mut start = 0;
-    let mut bound = 0;
-    for pod in pods {
-        let info = PodInfo::with_nodes(pod, &snapshot);
-        let d = schedule_pod_from(profile, info, 0, start);
-        start = start.saturating_add(d.processed_nodes) % snapshot.len().max(1);
-        if let Some(node) = d.attempt.chosen {
-            if let Some(n) = snapshot.iter_mut().find(|n| n.name == node) {
-                n.add_pod(pod);
-                bound += 1;
-            }
-        }
-    }
-    bound
+    schedule_in_turn(profile, &mut snapshot, pods)
 }
 
 fn run(

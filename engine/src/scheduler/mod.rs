@@ -403,6 +403,27 @@ pub fn schedule_one(profile: &Profile, pod: &Pod, nodes: &[NodeInfo], now: i64) 
     schedule_pod(profile, info, now)
 }
 
+/// Schedules `pods` one after another onto a snapshot, binding each on its node before the
+/// next and carrying `nextStartNodeIndex` from cycle to cycle, as kube-scheduler does with no
+/// controllers around it (the benchmarks' loop, native and wasm). Returns how many were bound.
+pub fn schedule_in_turn(profile: &Profile, nodes: &mut [NodeInfo], pods: &[Pod]) -> usize {
+    let mut start = 0;
+    let mut bound = 0;
+    for pod in pods {
+        let mut info = PodInfo::with_nodes(pod, nodes);
+        info.args = &profile.args;
+        let d = schedule_pod_from(profile, info, 0, start);
+        start = start.saturating_add(d.processed_nodes) % nodes.len().max(1);
+        if let Some(node) = d.attempt.chosen {
+            if let Some(n) = nodes.iter_mut().find(|n| n.name == node) {
+                n.add_pod(pod);
+                bound += 1;
+            }
+        }
+    }
+    bound
+}
+
 /// `schedule_one` for a pod whose `PodInfo` the caller prepared (with what the plugins need
 /// from the rest of the cluster, such as `default_spread_selector`).
 pub fn schedule_pod(profile: &Profile, info: PodInfo, now: i64) -> Decision {

@@ -92,15 +92,15 @@ impl FilterPlugin for VolumeRestrictions {
                 }
             }
         }
-        // ReadWriteOncePod: any other pod in the cluster using the same claim.
+        // ReadWriteOncePod: any other pod in the cluster using the same claim. The cluster's
+        // pods are looked at only for such a claim (most pods have none).
         let ns = pod.pod.metadata.namespace.as_deref().unwrap_or("default");
-        let everywhere: Vec<&Pod> = if pod.nodes.is_empty() {
-            node.pod_objects.iter().collect()
-        } else {
-            pod.nodes
-                .iter()
-                .flat_map(|n| n.pod_objects.iter())
-                .collect()
+        let everywhere = || -> Box<dyn Iterator<Item = &Pod> + '_> {
+            if pod.nodes.is_empty() {
+                Box::new(node.pod_objects.iter())
+            } else {
+                Box::new(pod.nodes.iter().flat_map(|n| n.pod_objects.iter()))
+            }
         };
         for claim in node.storage.pod_claims(pod.pod) {
             let rwop = claim
@@ -112,10 +112,7 @@ impl FilterPlugin for VolumeRestrictions {
                 continue;
             }
             let name = claim.metadata.name.as_deref().unwrap_or("");
-            if everywhere
-                .iter()
-                .any(|p| !same_pod(p, pod.pod) && uses_claim(p, ns, name))
-            {
+            if everywhere().any(|p| !same_pod(p, pod.pod) && uses_claim(p, ns, name)) {
                 return Status::unschedulable(RWOP_CONFLICT);
             }
         }
