@@ -101,6 +101,7 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                 nodes: Vec::new(),
                 chosen: None,
                 message: Some(scheduler::plugins::volume_binding::pre_filter_fit_error(
+                    c.settings.minor,
                     &reason,
                     nodes.len(),
                 )),

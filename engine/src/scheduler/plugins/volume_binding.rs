@@ -123,11 +123,13 @@ pub fn claims_signature(store: &Store, pod: &Pod) -> u64 {
 }
 
 /// `FitError.Error()` for a PreFilter rejection: the reason, then DefaultPreemption's verdict
-/// that evicting pods cannot help an UnschedulableAndUnresolvable pod.
-pub fn pre_filter_fit_error(reason: &str, nodes: usize) -> String {
+/// that evicting pods cannot help an UnschedulableAndUnresolvable pod, with the extra period
+/// the PostFilter message gets since 1.25 (as `fit_error_message` in the scheduler).
+pub fn pre_filter_fit_error(minor: u32, reason: &str, nodes: usize) -> String {
+    let end = if minor >= 25 { "." } else { "" };
     format!(
         "0/{nodes} nodes are available: {reason}. preemption: 0/{nodes} nodes are available: \
-         {nodes} Preemption is not helpful for scheduling."
+         {nodes} Preemption is not helpful for scheduling.{end}"
     )
 }
 
@@ -358,9 +360,14 @@ mod tests {
             assert_eq!(pre_filter(&store, &pod(name)).as_deref(), want, "{name}");
         }
         assert_eq!(
-            pre_filter_fit_error(UNBOUND_IMMEDIATE, 3),
+            pre_filter_fit_error(24, UNBOUND_IMMEDIATE, 3),
             "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. \
              preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+        );
+        assert_eq!(
+            pre_filter_fit_error(34, UNBOUND_IMMEDIATE, 3),
+            "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. \
+             preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.."
         );
     }
 
