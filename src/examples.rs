@@ -43,6 +43,8 @@ pub const EXAMPLES: &[Example] = &[
     example!("17-reclaim-policies.yaml"),
     example!("18-wait-for-first-consumer-zones.yaml"),
     example!("19-zones-and-topology-spread.yaml"),
+    example!("20-static-pods.yaml"),
+    example!("21-multi-container-pods.yaml"),
 ];
 
 /// What a first visit shows: a little of everything (placement, Pending, a rejection, steps).

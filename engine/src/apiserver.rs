@@ -42,6 +42,8 @@ pub struct Cluster {
     pub(crate) next_start_node_index: usize,
     /// `Warning:` lines admission returned for the last request.
     pub(crate) warnings: Vec<String>,
+    /// What the API server only logged for the last request (kubefiddle's notes).
+    pub(crate) logged: Vec<String>,
     /// What the controllers remember between rounds (their work queues).
     pub(crate) controller_state: controllers::State,
 }
@@ -82,6 +84,7 @@ impl Cluster {
             record_traces: true,
             unschedulable: BTreeMap::new(),
             warnings: Default::default(),
+            logged: Vec::new(),
             controller_state: controllers::State::default(),
             next_start_node_index: 0,
         };
@@ -198,6 +201,7 @@ impl Cluster {
             old_object: old,
             user,
             warnings: Default::default(),
+            notes: Default::default(),
         };
         let view = ClusterView {
             store: &self.store,
@@ -237,12 +241,18 @@ impl Cluster {
         self.admission
             .insert(ObjRef::new(info.kind, &key.namespace, &attrs.name), trace);
         self.warnings.extend(attrs.warnings.take());
+        self.logged.extend(attrs.notes.take());
         result.map(|()| attrs.object)
     }
 
     /// The `Warning:` lines of the requests since the last call.
     pub fn take_warnings(&mut self) -> Vec<String> {
         std::mem::take(&mut self.warnings)
+    }
+
+    /// What the API server logged for the requests since the last call.
+    pub fn take_logged(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.logged)
     }
 
     /// `kubectl apply` of one manifest already mapped to `info`.
@@ -327,6 +337,7 @@ impl Cluster {
             old_object: None,
             user: &user,
             warnings: Default::default(),
+            notes: Default::default(),
         };
         let view = ClusterView {
             store: &self.store,
@@ -900,5 +911,70 @@ spec:
             result.map(|x| x.warnings.clone()),
             Some(psa[0].warnings.clone())
         );
+    }
+
+    #[test]
+    fn a_webhook_that_fails_open_admits_the_pod_with_a_note_and_a_trace_message() {
+        let scenario = "apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: demo
+webhooks:
+- name: check.example.com
+  failurePolicy: Ignore
+  sideEffects: None
+  admissionReviewVersions: [\"v1\"]
+  clientConfig:
+    service:
+      namespace: default
+      name: checker
+      path: /validate
+  rules:
+  - operations: [\"CREATE\"]
+    apiGroups: [\"\"]
+    apiVersions: [\"v1\"]
+    resources: [\"pods\"]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+  - name: nginx
+    image: nginx
+";
+        let r = run(&[Input::new("s.yaml", scenario)]);
+        let pod = r.results.iter().find(|x| x.name == "web");
+        assert_eq!(
+            pod.and_then(|p| p.message.clone()).as_deref(),
+            Some("pod/web created")
+        );
+        let note = r
+            .notes
+            .iter()
+            .find(|n| n.message.contains("\"check.example.com\""));
+        let note = note.map(|n| (n.line, n.message.clone()));
+        let Some((21, message)) = note else {
+            panic!("no note on line 21: {:?}", r.notes);
+        };
+        assert!(
+            message.contains("failed calling webhook \"check.example.com\""),
+            "{message}"
+        );
+        let t = r
+            .cluster
+            .admission
+            .get(&ObjRef::new("Pod", "default", "web"))
+            .cloned()
+            .unwrap_or_default();
+        let step = t
+            .iter()
+            .find(|s| s.plugin == "ValidatingAdmissionWebhook")
+            .map(|s| (s.verdict, s.message.clone().unwrap_or_default()));
+        let Some(("admitted", msg)) = step else {
+            panic!("{t:?}");
+        };
+        assert!(msg.contains("failurePolicy is Ignore"), "{msg}");
     }
 }

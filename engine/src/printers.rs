@@ -148,14 +148,32 @@ pub fn pod_status(pod: &Pod) -> String {
 }
 
 /// READY: ready containers / containers.
+///
+/// Restartable init containers (native sidecars) count as containers of the pod, ready when
+/// their status says so (`printPod` in pkg/printers/internalversion/printers.go, since the
+/// SidecarContainers feature).
 pub fn pod_ready(pod: &Pod) -> String {
-    let total = pod.spec.as_ref().map(|s| s.containers.len()).unwrap_or(0);
-    let ready = pod
-        .status
-        .as_ref()
+    let restartable: Vec<&str> = pod
+        .spec
+        .iter()
+        .flat_map(|s| s.init_containers.iter().flatten())
+        .filter(|c| c.restart_policy.as_deref() == Some("Always"))
+        .map(|c| c.name.as_str())
+        .collect();
+    let total = pod.spec.as_ref().map(|s| s.containers.len()).unwrap_or(0) + restartable.len();
+    let status = pod.status.as_ref();
+    let ready = status
         .and_then(|s| s.container_statuses.as_ref())
         .map(|cs| cs.iter().filter(|c| c.ready).count())
-        .unwrap_or(0);
+        .unwrap_or(0)
+        + status
+            .and_then(|s| s.init_container_statuses.as_ref())
+            .map(|cs| {
+                cs.iter()
+                    .filter(|c| c.ready && restartable.contains(&c.name.as_str()))
+                    .count()
+            })
+            .unwrap_or(0);
     format!("{ready}/{total}")
 }
 
@@ -859,6 +877,31 @@ pub fn stateful_sets(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ready_counts_native_sidecars_but_not_init_containers_that_completed() {
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "p"},
+            "spec": {
+                "initContainers": [
+                    {"name": "setup", "image": "busybox"},
+                    {"name": "logshipper", "image": "busybox", "restartPolicy": "Always"}
+                ],
+                "containers": [{"name": "app", "image": "nginx"}]
+            },
+            "status": {
+                "initContainerStatuses": [
+                    {"name": "setup", "image": "busybox", "imageID": "", "ready": false, "restartCount": 0},
+                    {"name": "logshipper", "image": "busybox", "imageID": "", "ready": true, "restartCount": 0}
+                ],
+                "containerStatuses": [
+                    {"name": "app", "image": "nginx", "imageID": "", "ready": false, "restartCount": 0}
+                ]
+            }
+        }))
+        .unwrap();
+        assert_eq!(pod_ready(&pod), "1/2");
+    }
 
     #[test]
     fn human_duration_table() {

@@ -687,8 +687,15 @@ fn apply_manifest(
         line,
     });
     cluster.take_warnings();
+    cluster.take_logged();
     let applied = cluster.apply(value, info, origin);
     record.warnings = cluster.take_warnings();
+    notes.extend(cluster.take_logged().into_iter().map(|message| Note {
+        file: file.to_string(),
+        line,
+        severity: Severity::Warning,
+        message,
+    }));
     match applied {
         Ok(applied) => {
             let (word, outcome) = match applied {

@@ -163,6 +163,7 @@ pub(crate) mod table {
             old_object: old.as_ref(),
             user: &user,
             warnings: Default::default(),
+            notes: Default::default(),
         };
         let view = ClusterView {
             store: &c.store,

@@ -246,6 +246,7 @@ mod tests {
             old_object: None,
             user: &user,
             warnings: Default::default(),
+            notes: Default::default(),
         };
         let store = crate::store::Store::new();
         let settings = crate::settings::Settings::default();

@@ -810,6 +810,7 @@ mod tests {
             old_object: req.old,
             user: &user,
             warnings: Default::default(),
+            notes: Default::default(),
         };
         LimitRanger.admit(&mut a, &view).map_err(|e| e.message)?;
         LimitRanger.validate(&a, &view).map_err(|e| {
@@ -1437,6 +1438,7 @@ mod tests {
             old_object: None,
             user: &user,
             warnings: Default::default(),
+            notes: Default::default(),
         };
         let e = LimitRanger
             .validate(

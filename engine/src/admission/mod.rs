@@ -81,14 +81,17 @@ pub struct Attributes<'a> {
     pub user: &'a UserInfo,
     /// `Warning:` lines for the client. Validating plugins add them too, through a shared
     /// reference (upstream's `warning.AddWarning` on the request context).
-    pub warnings: Warnings,
+    pub warnings: Lines,
+    /// What the API server only logs and kubectl never shows (a webhook that failed open under
+    /// failurePolicy Ignore): kubefiddle shows it as a note.
+    pub notes: Lines,
 }
 
-/// The `Warning:` lines a request collects as it goes through the chain.
+/// Lines a request collects as it goes through the chain (its warnings, its log lines).
 #[derive(Debug, Default)]
-pub struct Warnings(std::cell::RefCell<Vec<String>>);
+pub struct Lines(std::cell::RefCell<Vec<String>>);
 
-impl Warnings {
+impl Lines {
     pub fn push(&self, warning: String) {
         self.0.borrow_mut().push(warning);
     }
@@ -459,6 +462,7 @@ pub fn run_phase(
             continue;
         }
         let warned = attrs.warnings.len();
+        let noted = attrs.notes.len();
         let result = match phase {
             Phase::Mutate => {
                 let before = attrs.object.as_ref().map(Object::to_value);
@@ -487,7 +491,8 @@ pub fn run_phase(
                 } else {
                     "admitted"
                 },
-                message: None,
+                // What the API server would only log (a webhook that failed open).
+                message: Some(attrs.notes.since(noted).join("; ")).filter(|m| !m.is_empty()),
                 warnings: attrs.warnings.since(warned),
                 before,
                 after,
@@ -566,6 +571,7 @@ pub(crate) mod testutil {
             old_object: None,
             user: &user,
             warnings: Default::default(),
+            notes: Default::default(),
         };
         let view = ClusterView {
             store: &c.store,

@@ -33,6 +33,8 @@ impl Plugin for MutatingAdmissionWebhook {
         if hooks.is_empty() {
             return Ok(());
         }
-        dispatch_serial(&hooks, a, c, self.name()).map(|_| ())
+        let d = dispatch_serial(&hooks, a, c, self.name())?;
+        super::webhook::note_failed_open(a, &d);
+        Ok(())
     }
 }

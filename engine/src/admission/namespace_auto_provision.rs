@@ -84,6 +84,7 @@ mod tests {
             old_object: None,
             user: &user,
             warnings: Default::default(),
+            notes: Default::default(),
         };
         let view = ClusterView {
             store,

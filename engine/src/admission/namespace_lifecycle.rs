@@ -124,6 +124,7 @@ mod tests {
             old_object: None,
             user: &user,
             warnings: Default::default(),
+            notes: Default::default(),
         };
         NamespaceLifecycle
             .admit(

@@ -603,6 +603,7 @@ mod tests {
             old_object: old.as_ref(),
             user: &user,
             warnings: Default::default(),
+            notes: Default::default(),
         };
         let view = ClusterView {
             store: &w.store,

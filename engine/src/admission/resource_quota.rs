@@ -267,6 +267,7 @@ mod tests {
             old_object: old.as_ref(),
             user: &user,
             warnings: Default::default(),
+            notes: Default::default(),
         };
         ResourceQuota
             .validate(

@@ -155,6 +155,7 @@ pub fn run_full(plugin: &'static dyn Plugin, req: Request) -> Result<Value, ApiE
         old_object: old.as_ref(),
         user: &req.user,
         warnings: Default::default(),
+        notes: Default::default(),
     };
     let view = ClusterView {
         store: &c.store,

@@ -33,6 +33,8 @@ impl Plugin for ValidatingAdmissionWebhook {
         if hooks.is_empty() {
             return Ok(());
         }
-        dispatch_parallel(&hooks, a, c, self.name()).map(|_| ())
+        let d = dispatch_parallel(&hooks, a, c, self.name())?;
+        super::webhook::note_failed_open(a, &d);
+        Ok(())
     }
 }

@@ -181,6 +181,48 @@ fn start(
             })
             .collect(),
     );
+    // Init containers ran to completion before the app started, except restartable ones
+    // (native sidecars), which keep running beside it.
+    status.init_container_statuses = spec
+        .init_containers
+        .as_ref()
+        .filter(|ics| !ics.is_empty())
+        .map(|ics| {
+            ics.iter()
+                .map(|c| {
+                    let sidecar = c.restart_policy.as_deref() == Some("Always");
+                    let state = if sidecar {
+                        ContainerState {
+                            running: Some(ContainerStateRunning {
+                                started_at: Some(now.clone()),
+                            }),
+                            ..ContainerState::default()
+                        }
+                    } else {
+                        ContainerState {
+                            terminated: Some(ContainerStateTerminated {
+                                exit_code: 0,
+                                reason: Some("Completed".into()),
+                                started_at: Some(now.clone()),
+                                finished_at: Some(now.clone()),
+                                ..ContainerStateTerminated::default()
+                            }),
+                            ..ContainerState::default()
+                        }
+                    };
+                    ContainerStatus {
+                        name: c.name.clone(),
+                        image: c.image.clone().unwrap_or_default(),
+                        image_id: String::new(),
+                        ready: sidecar,
+                        restart_count: 0,
+                        started: Some(sidecar),
+                        state: Some(state),
+                        ..ContainerStatus::default()
+                    }
+                })
+                .collect()
+        });
 }
 
 /// Seconds a Job's pod runs before its containers exit 0.

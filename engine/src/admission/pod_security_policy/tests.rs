@@ -103,6 +103,7 @@ fn attrs<'a>(
         old_object: old,
         user,
         warnings: Default::default(),
+        notes: Default::default(),
     }
 }
 

@@ -505,6 +505,18 @@ pub struct FailedOpen {
     pub error: String,
 }
 
+/// Records each webhook that failed open: kube-apiserver admits the request and only logs
+/// `failed calling webhook "<name>": ...` (dispatcher.go, `ignoreClientCallFailures`); kubectl
+/// prints nothing, so kubefiddle says it in a note.
+pub fn note_failed_open(a: &Attributes, d: &Dispatch) {
+    for f in &d.failed_open {
+        a.notes.push(format!(
+            "webhook {:?} could not be called and its failurePolicy is Ignore: the request was admitted without it ({})",
+            f.webhook, f.error
+        ));
+    }
+}
+
 /// The error the API server returns for a webhook call that failed under failurePolicy Fail.
 pub fn calling_error(hook: &Hook, c: &ClusterView, source: &str) -> (ApiError, String) {
     let err = format!(

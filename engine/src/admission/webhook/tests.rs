@@ -87,6 +87,7 @@ pub fn admit(plugin: &'static dyn Plugin, req: Req) -> (Result<(), ApiError>, Ve
         old_object: old.as_ref(),
         user: &req.user,
         warnings: Default::default(),
+        notes: Default::default(),
     };
     let view = ClusterView {
         store: &c.store,
