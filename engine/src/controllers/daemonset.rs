@@ -355,27 +355,12 @@ fn sync(c: &mut Cluster, ds: &DaemonSet) -> bool {
         let Some(pod) = new_pod(ds, &node, &hash) else {
             break;
         };
-        match c.create_internal(Object::Pod(Box::new(pod)), &controller_user()) {
-            Ok(created) => {
-                c.store.event(
-                    "Normal",
-                    "SuccessfulCreate",
-                    ds_ref.clone(),
-                    format!("Created pod: {}", created.name),
-                    SOURCE,
-                );
+        match super::create_pod(c, pod, &controller_user(), &ds_ref, SOURCE) {
+            Ok(()) => {
                 changed = true;
             }
-            Err(e) => {
-                let before = c.store.events.len();
-                c.store.event(
-                    "Warning",
-                    "FailedCreate",
-                    ds_ref.clone(),
-                    format!("Error creating: {}", e.message),
-                    SOURCE,
-                );
-                changed |= c.store.events.len() != before;
+            Err(event_changed) => {
+                changed |= event_changed;
                 break;
             }
         }

@@ -203,28 +203,13 @@ fn sync(c: &mut Cluster, key: &ObjRef) -> bool {
             let Some(pod) = new_pod(&job, index, minor) else {
                 break;
             };
-            match c.create_internal(Object::Pod(Box::new(pod)), &controller_user()) {
-                Ok(r) => {
-                    c.store.event(
-                        "Normal",
-                        "SuccessfulCreate",
-                        job_ref.clone(),
-                        format!("Created pod: {}", r.name),
-                        SOURCE,
-                    );
+            match super::create_pod(c, pod, &controller_user(), &job_ref, SOURCE) {
+                Ok(()) => {
                     created = created.saturating_add(1);
                     changed = true;
                 }
-                Err(e) => {
-                    let before = c.store.events.len();
-                    c.store.event(
-                        "Warning",
-                        "FailedCreate",
-                        job_ref.clone(),
-                        format!("Error creating: {}", e.message),
-                        SOURCE,
-                    );
-                    changed |= c.store.events.len() != before;
+                Err(event_changed) => {
+                    changed |= event_changed;
                     break;
                 }
             }

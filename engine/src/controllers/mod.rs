@@ -101,6 +101,42 @@ pub fn next_deadline(cluster: &Cluster) -> Option<i64> {
     evictions.chain(job_pods).filter(|t| *t > now).min()
 }
 
+/// `RealPodControl.CreatePods` (pkg/controller/controller_utils.go): creates a controller's pod
+/// through the API server as the controller's identity and records on the owner
+/// `SuccessfulCreate` `Created pod: <name>`, or `FailedCreate` `Error creating: <error>`.
+/// `Err` says whether the failure's event changed anything (the controller stops its batch).
+pub(crate) fn create_pod(
+    c: &mut Cluster,
+    pod: k8s_openapi::api::core::v1::Pod,
+    user: &crate::settings::UserInfo,
+    owner: &ObjRef,
+    source: &str,
+) -> Result<(), bool> {
+    match c.create_internal(crate::object::Object::Pod(Box::new(pod)), user) {
+        Ok(created) => {
+            c.store.event(
+                "Normal",
+                "SuccessfulCreate",
+                owner.clone(),
+                format!("Created pod: {}", created.name),
+                source,
+            );
+            Ok(())
+        }
+        Err(e) => {
+            let before = c.store.events.len();
+            c.store.event(
+                "Warning",
+                "FailedCreate",
+                owner.clone(),
+                format!("Error creating: {}", e.message),
+                source,
+            );
+            Err(c.store.events.len() != before)
+        }
+    }
+}
+
 /// `rand.SafeEncodeString`'s alphabet (k8s.io/apimachinery/pkg/util/rand): no vowels, no
 /// look-alike characters.
 const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";

@@ -75,28 +75,12 @@ fn sync(c: &mut Cluster, rs: &ReplicaSet) -> bool {
             let Some(pod) = pod_from_template(rs) else {
                 break;
             };
-            match c.create_internal(Object::Pod(Box::new(pod)), &controller_user()) {
-                Ok(created) => {
-                    let pod_name = created.name;
-                    c.store.event(
-                        "Normal",
-                        "SuccessfulCreate",
-                        rs_ref.clone(),
-                        format!("Created pod: {pod_name}"),
-                        "replicaset-controller",
-                    );
+            match super::create_pod(c, pod, &controller_user(), &rs_ref, "replicaset-controller") {
+                Ok(()) => {
                     changed = true;
                 }
-                Err(e) => {
-                    let before = c.store.events.len();
-                    c.store.event(
-                        "Warning",
-                        "FailedCreate",
-                        rs_ref.clone(),
-                        format!("Error creating: {}", e.message),
-                        "replicaset-controller",
-                    );
-                    changed |= c.store.events.len() != before;
+                Err(event_changed) => {
+                    changed |= event_changed;
                     break;
                 }
             }
