@@ -758,56 +758,9 @@ mod trace_tests {
     use crate::scenario::{run, Input};
     use crate::store::ObjRef;
 
-    const SCENARIO: &str = "apiVersion: v1
-kind: Namespace
-metadata:
-  name: team
----
-apiVersion: v1
-kind: LimitRange
-metadata:
-  name: defaults
-  namespace: team
-spec:
-  limits:
-  - type: Container
-    defaultRequest:
-      cpu: 250m
-    default:
-      cpu: 500m
----
-apiVersion: v1
-kind: ResourceQuota
-metadata:
-  name: compute
-  namespace: team
-spec:
-  hard:
-    requests.cpu: \"1\"
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-  namespace: team
-spec:
-  containers:
-  - name: nginx
-    image: nginx
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: big
-  namespace: team
-spec:
-  containers:
-  - name: app
-    image: nginx
-    resources:
-      requests:
-        cpu: 900m
-";
+    /// A namespace with a LimitRange and a ResourceQuota: LimitRanger fills in the first pod's
+    /// requests, the quota refuses the second (shared with the app's model tests).
+    const SCENARIO: &str = include_str!("../tests/fixtures/team-quota.yaml");
 
     fn trace(kind: &str, ns: &str, name: &str) -> Vec<(String, &'static str, &'static str)> {
         let r = run(&[Input::new("s.yaml", SCENARIO)]);

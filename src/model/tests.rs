@@ -78,56 +78,8 @@ fn an_invalid_document_marks_its_field_line_as_an_error() {
     assert_eq!(marker.line, target_line(failed));
 }
 
-const TEAM: &str = "apiVersion: v1
-kind: Namespace
-metadata:
-  name: team
----
-apiVersion: v1
-kind: LimitRange
-metadata:
-  name: defaults
-  namespace: team
-spec:
-  limits:
-  - type: Container
-    defaultRequest:
-      cpu: 250m
-    default:
-      cpu: 500m
----
-apiVersion: v1
-kind: ResourceQuota
-metadata:
-  name: compute
-  namespace: team
-spec:
-  hard:
-    requests.cpu: \"1\"
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-  namespace: team
-spec:
-  containers:
-  - name: nginx
-    image: nginx
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: big
-  namespace: team
-spec:
-  containers:
-  - name: app
-    image: nginx
-    resources:
-      requests:
-        cpu: 900m
-";
+/// The engine's fixture: a quota that refuses a pod after LimitRanger filled in its requests.
+const TEAM: &str = include_str!("../../engine/tests/fixtures/team-quota.yaml");
 
 #[test]
 fn every_applied_or_rejected_object_has_its_admission_trace() {
