@@ -6,17 +6,12 @@
 //! The signer is read from the stored (old) object, so changing it in the same request does
 //! not help.
 
-use super::certificates::is_authorized_for_signer_name;
+use super::certificates::authorize_signer;
 use super::{Attributes, ClusterView, Operation, Plugin};
 use crate::object::Object;
 use crate::status::ApiError;
 
 pub struct CertificateApproval;
-
-/// The refusal for a user without `approve` on the signer.
-pub fn not_permitted_message(signer: &str) -> String {
-    format!("user not permitted to approve requests with signerName {signer:?}")
-}
 
 impl Plugin for CertificateApproval {
     fn name(&self) -> &'static str {
@@ -39,20 +34,7 @@ impl Plugin for CertificateApproval {
             return Ok(());
         };
         let signer = &csr.spec.signer_name;
-        if is_authorized_for_signer_name(c.store, a.user, "approve", signer) {
-            return Ok(());
-        }
-        let name = if a.name.is_empty() {
-            "Unknown"
-        } else {
-            &a.name
-        };
-        Err(ApiError::forbidden(
-            &a.kind.resource(),
-            name,
-            &not_permitted_message(signer),
-            self.name(),
-        ))
+        authorize_signer(a, c, "approve", signer, self.name())
     }
 }
 

@@ -6,17 +6,12 @@
 //! The signer is read from the stored (old) object. (1.34 also guards PodCertificateRequests
 //! behind an alpha feature gate; kubefiddle does not serve them.)
 
-use super::certificates::is_authorized_for_signer_name;
+use super::certificates::authorize_signer;
 use super::{Attributes, ClusterView, Operation, Plugin};
 use crate::object::Object;
 use crate::status::ApiError;
 
 pub struct CertificateSigning;
-
-/// The refusal for a user without `sign` on the signer.
-pub fn not_permitted_message(signer: &str) -> String {
-    format!("user not permitted to sign requests with signerName {signer:?}")
-}
 
 impl Plugin for CertificateSigning {
     fn name(&self) -> &'static str {
@@ -56,20 +51,7 @@ impl Plugin for CertificateSigning {
             return Ok(());
         }
         let signer = &old.spec.signer_name;
-        if is_authorized_for_signer_name(c.store, a.user, "sign", signer) {
-            return Ok(());
-        }
-        let name = if a.name.is_empty() {
-            "Unknown"
-        } else {
-            &a.name
-        };
-        Err(ApiError::forbidden(
-            &a.kind.resource(),
-            name,
-            &not_permitted_message(signer),
-            self.name(),
-        ))
+        authorize_signer(a, c, "sign", signer, self.name())
     }
 }
 

@@ -18,6 +18,33 @@ pub const KUBELET_SERVING_SIGNER: &str = "kubernetes.io/kubelet-serving";
 pub const KUBE_APISERVER_CLIENT_KUBELET_SIGNER: &str =
     "kubernetes.io/kube-apiserver-client-kubelet";
 
+/// The check both CertificateApproval (`approve`) and CertificateSigning (`sign`) make: allowed
+/// when the user may `verb` the signer, else their Forbidden error
+/// `user not permitted to <verb> requests with signerName "<signer>"`, naming the request
+/// `Unknown` when it has no name (as `admission.NewForbidden` does).
+pub fn authorize_signer(
+    a: &super::Attributes,
+    c: &super::ClusterView,
+    verb: &str,
+    signer: &str,
+    plugin: &str,
+) -> Result<(), crate::status::ApiError> {
+    if is_authorized_for_signer_name(c.store, a.user, verb, signer) {
+        return Ok(());
+    }
+    let name = if a.name.is_empty() {
+        "Unknown"
+    } else {
+        &a.name
+    };
+    Err(crate::status::ApiError::forbidden(
+        &a.kind.resource(),
+        name,
+        &format!("user not permitted to {verb} requests with signerName {signer:?}"),
+        plugin,
+    ))
+}
+
 /// Whether `user` may `verb` the synthetic `signers` resource named `signer_name`, or, failing
 /// that, `<domain>/*` (`IsAuthorizedForSignerName`).
 pub fn is_authorized_for_signer_name(

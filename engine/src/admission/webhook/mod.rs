@@ -284,6 +284,22 @@ impl Hook<'_> {
     }
 }
 
+/// A `Hook` from a `MutatingWebhook` or a `ValidatingWebhook` (two types, the same fields).
+macro_rules! hook {
+    ($w:expr) => {
+        Hook {
+            name: &$w.name,
+            client_config: &$w.client_config,
+            rules: $w.rules.as_deref().unwrap_or(&[]),
+            failure_policy: $w.failure_policy.as_deref(),
+            namespace_selector: $w.namespace_selector.as_ref(),
+            object_selector: $w.object_selector.as_ref(),
+            match_conditions: $w.match_conditions.as_deref().unwrap_or(&[]),
+            timeout_seconds: $w.timeout_seconds,
+        }
+    };
+}
+
 /// The mutating webhooks, configurations sorted by name, webhooks in their order.
 pub fn mutating_hooks<'a>(c: &'a ClusterView) -> Vec<Hook<'a>> {
     let mut configs: Vec<&ar::MutatingWebhookConfiguration> = c
@@ -298,16 +314,7 @@ pub fn mutating_hooks<'a>(c: &'a ClusterView) -> Vec<Hook<'a>> {
     configs
         .into_iter()
         .flat_map(|m| m.webhooks.iter().flatten())
-        .map(|w| Hook {
-            name: &w.name,
-            client_config: &w.client_config,
-            rules: w.rules.as_deref().unwrap_or(&[]),
-            failure_policy: w.failure_policy.as_deref(),
-            namespace_selector: w.namespace_selector.as_ref(),
-            object_selector: w.object_selector.as_ref(),
-            match_conditions: w.match_conditions.as_deref().unwrap_or(&[]),
-            timeout_seconds: w.timeout_seconds,
-        })
+        .map(|w| hook!(w))
         .collect()
 }
 
@@ -325,16 +332,7 @@ pub fn validating_hooks<'a>(c: &'a ClusterView) -> Vec<Hook<'a>> {
     configs
         .into_iter()
         .flat_map(|v| v.webhooks.iter().flatten())
-        .map(|w| Hook {
-            name: &w.name,
-            client_config: &w.client_config,
-            rules: w.rules.as_deref().unwrap_or(&[]),
-            failure_policy: w.failure_policy.as_deref(),
-            namespace_selector: w.namespace_selector.as_ref(),
-            object_selector: w.object_selector.as_ref(),
-            match_conditions: w.match_conditions.as_deref().unwrap_or(&[]),
-            timeout_seconds: w.timeout_seconds,
-        })
+        .map(|w| hook!(w))
         .collect()
 }
 
