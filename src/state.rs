@@ -9,6 +9,8 @@
 pub const EDIT_DELAY_MS: u32 = 300;
 /// The console keeps this many commands.
 pub const CONSOLE_LIMIT: usize = 100;
+/// The banner after Undo: the swapped-out text is kept, so Undo is offered again.
+pub const UNDONE: &str = "Your earlier text is back. Undo again returns to the text it replaced.";
 
 mod types;
 pub use types::*;
@@ -119,8 +121,14 @@ impl State {
             }
             Action::Undo => {
                 if let Some(previous) = self.previous.take() {
+                    // A swap, never a loss: the text Undo replaces is kept, and the banner
+                    // stays so that Undo again brings it back.
                     self.previous = Some(std::mem::replace(&mut self.text, previous));
-                    self.banner = None;
+                    self.banner = Some(Banner {
+                        level: Level::Info,
+                        message: UNDONE.into(),
+                        undo: true,
+                    });
                     self.request_run(0);
                 }
             }

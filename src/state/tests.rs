@@ -58,7 +58,19 @@ fn loading_an_example_keeps_the_previous_text_for_undo() {
         Some("kind: Node\n"),
         "undo can be undone"
     );
-    assert!(s.banner.is_none());
+    let banner = s
+        .banner
+        .clone()
+        .expect("the banner stays to offer the swap back");
+    assert!(banner.undo);
+    let s = reduce(s, Action::Edit("kind: Pod\nmetadata: {}\n".into()));
+    let s = reduce(s, Action::Undo);
+    assert_eq!(s.text, "kind: Node\n");
+    assert_eq!(
+        s.previous.as_deref(),
+        Some("kind: Pod\nmetadata: {}\n"),
+        "the edits made after an undo are kept for the next one"
+    );
 }
 
 #[test]
