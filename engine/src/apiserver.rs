@@ -44,6 +44,8 @@ pub struct Cluster {
     pub(crate) warnings: Vec<String>,
     /// What the API server only logged for the last request (kubefiddle's notes).
     pub(crate) logged: Vec<String>,
+    /// kubefiddle's own explanations of the last step (what it does not simulate).
+    pub(crate) explained: Vec<String>,
     /// What the controllers remember between rounds (their work queues).
     pub(crate) controller_state: controllers::State,
 }
@@ -85,6 +87,7 @@ impl Cluster {
             unschedulable: BTreeMap::new(),
             warnings: Default::default(),
             logged: Vec::new(),
+            explained: Vec::new(),
             controller_state: controllers::State::default(),
             next_start_node_index: 0,
         };
@@ -202,6 +205,7 @@ impl Cluster {
             user,
             warnings: Default::default(),
             notes: Default::default(),
+            options: None,
         };
         let view = ClusterView {
             store: &self.store,
@@ -245,9 +249,56 @@ impl Cluster {
         result.map(|()| attrs.object)
     }
 
+    /// Admission of a CONNECT request (`ConnectResource` in
+    /// `k8s.io/apiserver/pkg/endpoints/handlers/rest.go`): the mutating then the validating
+    /// pass over the request's options object (`PodExecOptions` for `pods/exec`), named after
+    /// the object it connects to. Nothing is stored, so no trace is kept.
+    pub fn admit_connect(
+        &mut self,
+        info: &'static KindInfo,
+        key: &ObjRef,
+        subresource: &str,
+        options: serde_json::Value,
+    ) -> Result<(), ApiError> {
+        let user = self.settings.user.clone();
+        let mut attrs = Attributes {
+            operation: Operation::Connect,
+            kind: info,
+            namespace: key.namespace.clone(),
+            name: key.name.clone(),
+            subresource: subresource.to_string(),
+            object: None,
+            old_object: None,
+            user: &user,
+            warnings: Default::default(),
+            notes: Default::default(),
+            options: Some(options),
+        };
+        let view = ClusterView {
+            store: &self.store,
+            settings: &self.settings,
+        };
+        let (_, mutated) = admission::run_phase(&self.chain, Phase::Mutate, &mut attrs, &view);
+        let result = mutated
+            .and_then(|()| admission::run_phase(&self.chain, Phase::Validate, &mut attrs, &view).1);
+        self.warnings.extend(attrs.warnings.take());
+        self.logged.extend(attrs.notes.take());
+        result
+    }
+
     /// The `Warning:` lines of the requests since the last call.
     pub fn take_warnings(&mut self) -> Vec<String> {
         std::mem::take(&mut self.warnings)
+    }
+
+    /// Adds kubefiddle's own explanation to the current step (an Info note).
+    pub fn note(&mut self, message: String) {
+        self.explained.push(message);
+    }
+
+    /// The explanations since the last call.
+    pub fn take_explained(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.explained)
     }
 
     /// What the API server logged for the requests since the last call.
@@ -338,6 +389,7 @@ impl Cluster {
             user: &user,
             warnings: Default::default(),
             notes: Default::default(),
+            options: None,
         };
         let view = ClusterView {
             store: &self.store,

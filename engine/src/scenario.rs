@@ -508,10 +508,23 @@ pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
                 for (line, command) in commands {
                     invocation += 1;
                     cluster.take_warnings();
+                    cluster.take_logged();
+                    cluster.take_explained();
                     let mut records = steps::execute(&mut cluster, &file, line, &command);
                     if let Some(first) = records.first_mut() {
                         first.warnings = cluster.take_warnings();
                     }
+                    let logged = cluster.take_logged().into_iter();
+                    let explained = cluster.take_explained().into_iter();
+                    let step_notes = logged
+                        .map(|m| (Severity::Warning, m))
+                        .chain(explained.map(|m| (Severity::Info, m)));
+                    notes.extend(step_notes.map(|(severity, message)| Note {
+                        file: file.clone(),
+                        line,
+                        severity,
+                        message,
+                    }));
                     for mut r in records {
                         r.invocation = invocation;
                         results.push(r);

@@ -9,12 +9,14 @@
 //! $ kubectl delete pod web
 //! $ kubectl run web --image=nginx -n team --as alice
 //! $ kubectl auth can-i create pods -n team --as alice
+//! $ kubectl exec web -c nginx -- ls /
 //! $ sleep 5m
 //! ```
 //!
 //! Supported: `delete`, `label`, `annotate`, `taint`, `cordon`, `uncordon`, `drain`
 //! (`steps/drain.rs`), `scale`, `get`
-//! (pods, nodes, events), `run`, `auth can-i` (and `--list`), and `sleep` to advance the
+//! (pods, nodes, events), `run`, `exec` (`steps/exec.rs`), `auth can-i` (and `--list`), and
+//! `sleep` to advance the
 //! simulated clock. Output lines and errors follow kubectl
 //! (`pkg/cmd/{delete,label,annotate,taint,drain,scale,get,run}` and `pkg/cmd/auth/cani.go` in
 //! kubernetes/kubectl; `drain.go` for cordon/uncordon).
@@ -26,6 +28,7 @@
 //! the PATCH of a `scale` subresource.
 
 mod drain;
+mod exec;
 
 use std::collections::BTreeMap;
 
@@ -68,6 +71,11 @@ struct Args {
     delete_emptydir_data: bool,
     force: bool,
     timeout: Option<String>,
+    /// `exec` flags, and the words after `--` (`None` without a `--`).
+    container: Option<String>,
+    stdin: bool,
+    tty: bool,
+    after_dash: Option<Vec<String>>,
 }
 
 /// Splits a command line like a shell: spaces separate words; single and double quotes group.
@@ -157,6 +165,15 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
             "--force" | "--force=true" => a.force = true,
             "--timeout" => a.timeout = Some(value("--timeout")?),
             s if s.starts_with("--timeout=") => a.timeout = Some(value("--timeout")?),
+            "-c" | "--container" => a.container = Some(value(w)?),
+            s if s.starts_with("--container=") => a.container = Some(value("--container")?),
+            "-i" | "--stdin" | "--stdin=true" => a.stdin = true,
+            "-t" | "--tty" | "--tty=true" => a.tty = true,
+            "-it" | "-ti" => (a.stdin, a.tty) = (true, true),
+            "--" => {
+                a.after_dash = Some(words[i + 1..].to_vec());
+                break;
+            }
             s if s.starts_with("--") => return Err(format!("error: unknown flag: {s}")),
             _ => a.words.push(w.clone()),
         }
@@ -348,6 +365,7 @@ fn kubectl(
         "scale" => scale(c, args, rest, base),
         "get" => get(c, args, rest, base),
         "run" => run(c, args, rest, base),
+        "exec" => exec::exec(c, args, rest, base),
         "auth" => match rest.first().map(String::as_str) {
             Some("can-i") => can_i(c, args, &rest[1..], base),
             Some(other) => Err((
@@ -361,7 +379,7 @@ fn kubectl(
         },
         "" => Err(("error: a kubectl command is required".into(), Outcome::Invalid)),
         other => Err((
-            format!("error: unknown command {other:?} for \"kubectl\" (kubefiddle runs delete, label, annotate, taint, cordon, uncordon, drain, scale, get, run and auth can-i)"),
+            format!("error: unknown command {other:?} for \"kubectl\" (kubefiddle runs delete, label, annotate, taint, cordon, uncordon, drain, scale, get, run, exec and auth can-i)"),
             Outcome::Invalid,
         )),
     }

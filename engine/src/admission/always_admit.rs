@@ -164,6 +164,7 @@ pub(crate) mod table {
             user: &user,
             warnings: Default::default(),
             notes: Default::default(),
+            options: None,
         };
         let view = ClusterView {
             store: &c.store,

@@ -247,6 +247,7 @@ mod tests {
             user: &user,
             warnings: Default::default(),
             notes: Default::default(),
+            options: None,
         };
         let store = crate::store::Store::new();
         let settings = crate::settings::Settings::default();

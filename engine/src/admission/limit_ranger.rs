@@ -811,6 +811,7 @@ mod tests {
             user: &user,
             warnings: Default::default(),
             notes: Default::default(),
+            options: None,
         };
         LimitRanger.admit(&mut a, &view).map_err(|e| e.message)?;
         LimitRanger.validate(&a, &view).map_err(|e| {
@@ -1439,6 +1440,7 @@ mod tests {
             user: &user,
             warnings: Default::default(),
             notes: Default::default(),
+            options: None,
         };
         let e = LimitRanger
             .validate(

@@ -85,6 +85,9 @@ pub struct Attributes<'a> {
     /// What the API server only logs and kubectl never shows (a webhook that failed open under
     /// failurePolicy Ignore): kubefiddle shows it as a note.
     pub notes: Lines,
+    /// A CONNECT request's options object (`PodExecOptions` for `pods/exec`): what webhooks
+    /// and policies see as `object`, and whose kind the request has.
+    pub options: Option<serde_json::Value>,
 }
 
 /// Lines a request collects as it goes through the chain (its warnings, its log lines).
@@ -572,6 +575,7 @@ pub(crate) mod testutil {
             user: &user,
             warnings: Default::default(),
             notes: Default::default(),
+            options: None,
         };
         let view = ClusterView {
             store: &c.store,

@@ -85,6 +85,7 @@ mod tests {
             user: &user,
             warnings: Default::default(),
             notes: Default::default(),
+            options: None,
         };
         let view = ClusterView {
             store,

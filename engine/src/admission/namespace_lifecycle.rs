@@ -125,6 +125,7 @@ mod tests {
             user: &user,
             warnings: Default::default(),
             notes: Default::default(),
+            options: None,
         };
         NamespaceLifecycle
             .admit(

@@ -604,6 +604,7 @@ mod tests {
             user: &user,
             warnings: Default::default(),
             notes: Default::default(),
+            options: None,
         };
         let view = ClusterView {
             store: &w.store,

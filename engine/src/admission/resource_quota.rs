@@ -268,6 +268,7 @@ mod tests {
             user: &user,
             warnings: Default::default(),
             notes: Default::default(),
+            options: None,
         };
         ResourceQuota
             .validate(

@@ -156,6 +156,7 @@ pub fn run_full(plugin: &'static dyn Plugin, req: Request) -> Result<Value, ApiE
         user: &req.user,
         warnings: Default::default(),
         notes: Default::default(),
+        options: None,
     };
     let view = ClusterView {
         store: &c.store,

@@ -104,6 +104,7 @@ fn attrs<'a>(
         user,
         warnings: Default::default(),
         notes: Default::default(),
+        options: None,
     }
 }
 

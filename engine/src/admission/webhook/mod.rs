@@ -187,7 +187,14 @@ pub fn match_object_selector(
 /// The `request` variable of admission CEL: the AdmissionRequest as `CreateAdmissionRequest`
 /// builds it (no object, no oldObject).
 pub fn request_json(a: &Attributes) -> Value {
-    let gvk = json!({"group": a.kind.group, "version": a.kind.version, "kind": a.kind.kind});
+    // A CONNECT request has the kind of its options (`PodExecOptions`), not of the resource.
+    let kind = a
+        .options
+        .as_ref()
+        .and_then(|o| o.get("kind"))
+        .and_then(Value::as_str)
+        .unwrap_or(a.kind.kind);
+    let gvk = json!({"group": a.kind.group, "version": a.kind.version, "kind": kind});
     let gvr = json!({"group": a.kind.group, "version": a.kind.version, "resource": a.kind.plural});
     let mut r = serde_json::Map::new();
     r.insert("uid".into(), json!(""));
@@ -224,7 +231,11 @@ pub fn request_json(a: &Attributes) -> Value {
 /// `object`, `oldObject` and `request` for a request's CEL expressions.
 pub fn cel_vars(a: &Attributes) -> crate::cel::Vars {
     let mut vars = crate::cel::Vars::new();
-    let object = a.object.as_ref().map(Object::to_value);
+    let object = a
+        .object
+        .as_ref()
+        .map(Object::to_value)
+        .or(a.options.clone());
     let old = a.old_object.map(Object::to_value);
     vars.set_json("object", object.as_ref());
     vars.set_json("oldObject", old.as_ref());

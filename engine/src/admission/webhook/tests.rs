@@ -88,6 +88,7 @@ pub fn admit(plugin: &'static dyn Plugin, req: Req) -> (Result<(), ApiError>, Ve
         user: &req.user,
         warnings: Default::default(),
         notes: Default::default(),
+        options: None,
     };
     let view = ClusterView {
         store: &c.store,
