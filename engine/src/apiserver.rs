@@ -38,6 +38,9 @@ pub struct Cluster {
     pub record_traces: bool,
     /// Pods that did not fit, with the cluster fingerprint they were tried against.
     pub(crate) unschedulable: BTreeMap<ObjRef, u64>,
+    /// Pods the scheduler assumed on a node while VolumeBinding's PreBind waits for their
+    /// WaitForFirstConsumer claims to be provisioned and bound.
+    pub(crate) waiting_on_volumes: BTreeMap<ObjRef, String>,
     /// The scheduler's `nextStartNodeIndex` (percentageOfNodesToScore).
     pub(crate) next_start_node_index: usize,
     /// `Warning:` lines admission returned for the last request.
@@ -85,6 +88,7 @@ impl Cluster {
             admission: BTreeMap::new(),
             record_traces: true,
             unschedulable: BTreeMap::new(),
+            waiting_on_volumes: BTreeMap::new(),
             warnings: Default::default(),
             logged: Vec::new(),
             explained: Vec::new(),

@@ -18,6 +18,7 @@ mod kubelet;
 mod namespace;
 mod node_lifecycle;
 pub mod persistentvolume;
+mod provisioners;
 mod pv_protection;
 mod pvc_protection;
 mod replicaset;

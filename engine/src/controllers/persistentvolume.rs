@@ -31,6 +31,7 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use super::provisioners::{self, Plugin};
 use crate::apiserver::Cluster;
 use crate::labels::Selector;
 use crate::object::Object;
@@ -60,7 +61,12 @@ pub const NO_VOLUME_NO_CLASS: &str =
 pub const WAIT_FOR_FIRST_CONSUMER: &str = "waiting for first consumer to be created before binding";
 
 /// The `ExternalProvisioning` event's message.
-pub fn external_provisioning_message(provisioner: &str) -> String {
+pub fn external_provisioning_message(provisioner: &str, minor: u32) -> String {
+    if minor < 28 {
+        return format!(
+            "waiting for a volume to be created, either by external provisioner \"{provisioner}\" or manually created by system administrator"
+        );
+    }
     format!(
         "Waiting for a volume to be created either by the external provisioner '{provisioner}' \
          or manually by the system administrator. If volume creation is delayed, please verify \
@@ -689,19 +695,6 @@ fn bind(c: &mut Cluster, volume: &PersistentVolume, claim: &PersistentVolumeClai
     changed
 }
 
-/// The CSI drivers the in-tree provisioners migrated to (`csi-translation-lib`).
-fn migrated_provisioner(provisioner: &str) -> Option<&'static str> {
-    match provisioner {
-        "kubernetes.io/gce-pd" => Some("pd.csi.storage.gke.io"),
-        "kubernetes.io/aws-ebs" => Some("ebs.csi.aws.com"),
-        "kubernetes.io/azure-disk" => Some("disk.csi.azure.com"),
-        "kubernetes.io/azure-file" => Some("file.csi.azure.com"),
-        "kubernetes.io/cinder" => Some("cinder.csi.openstack.org"),
-        "kubernetes.io/vsphere-volume" => Some("csi.vsphere.vmware.com"),
-        _ => None,
-    }
-}
-
 /// `provisionClaim` for an external (or CSI-migrated) provisioner, then the simulated external
 /// provisioner itself.
 fn provision(
@@ -716,13 +709,43 @@ fn provision(
         event(c, "Warning", "ProvisioningFailed", key, msg, SOURCE);
         return false;
     };
-    if class.provisioner == "kubernetes.io/no-provisioner" {
-        // The local volume plugin: the class only delays binding; nothing is provisioned.
-        let msg = "no volume plugin matched name: kubernetes.io/no-provisioner".to_string();
-        event(c, "Warning", "ProvisioningFailed", key, msg, SOURCE);
-        return false;
+    let minor = c.settings.minor;
+    match provisioners::in_tree(&class.provisioner, minor) {
+        // `kubernetes.io/no-provisioner` (the class only delays binding), a removed plugin.
+        Some(Plugin::Missing(msg)) => {
+            event(c, "Warning", "ProvisioningFailed", key, msg, SOURCE);
+            return false;
+        }
+        Some(Plugin::InTree(plugin)) => {
+            if let Err(e) = provisioners::in_tree_check(&plugin, claim) {
+                let msg =
+                    format!("Failed to provision volume with StorageClass \"{class_name}\": {e}");
+                event(c, "Warning", "ProvisioningFailed", key, msg, SOURCE);
+                return false;
+            }
+            return match create_volume(c, claim, class_name, class, plugin.name) {
+                Ok(pv_name) => {
+                    let msg = format!(
+                        "Successfully provisioned volume {pv_name} using {}",
+                        plugin.name
+                    );
+                    event(c, "Normal", "ProvisioningSucceeded", key, msg, SOURCE);
+                    true
+                }
+                Err(e) if e.reason == crate::status::Reason::AlreadyExists => false,
+                Err(e) => {
+                    let msg = format!(
+                        "Failed to provision volume with StorageClass \"{class_name}\": {}",
+                        e.message
+                    );
+                    event(c, "Warning", "ProvisioningFailed", key, msg, SOURCE);
+                    false
+                }
+            };
+        }
+        None => {}
     }
-    let provisioner = migrated_provisioner(&class.provisioner)
+    let provisioner = provisioners::migrated(&class.provisioner, minor)
         .unwrap_or(&class.provisioner)
         .to_string();
     let mut changed = c.store.modify(&key, |o| {
@@ -738,10 +761,14 @@ fn provision(
         "Normal",
         "ExternalProvisioning",
         key.clone(),
-        external_provisioning_message(&provisioner),
+        external_provisioning_message(&provisioner, minor),
         SOURCE,
     );
     // The external provisioner (sig-storage-lib-external-provisioner).
+    if let Some(msg) = provisioners::block_refusal(&provisioner, claim) {
+        event(c, "Warning", "ProvisioningFailed", key, msg, &provisioner);
+        return changed;
+    }
     let ns = key.namespace.clone();
     let name = key.name.clone();
     event(
@@ -765,10 +792,52 @@ fn provision(
         return changed;
     }
     let pv_name = format!("pvc-{}", claim.metadata.uid.clone().unwrap_or_default());
+    if let Err(e) = provisioners::create_volume_check(&provisioner, claim, class, &pv_name) {
+        let msg = format!("failed to provision volume with StorageClass \"{class_name}\": {e}");
+        event(c, "Warning", "ProvisioningFailed", key, msg, &provisioner);
+        return changed;
+    }
+    match create_volume(c, claim, class_name, class, &provisioner) {
+        Ok(pv_name) => {
+            changed = true;
+            c.store.event(
+                "Normal",
+                "ProvisioningSucceeded",
+                key,
+                format!("Successfully provisioned volume {pv_name}"),
+                &provisioner,
+            );
+        }
+        Err(e) if e.reason == crate::status::Reason::AlreadyExists => {}
+        Err(e) => {
+            let msg = format!(
+                "failed to provision volume with StorageClass \"{class_name}\": {}",
+                e.message
+            );
+            event(c, "Warning", "ProvisioningFailed", key, msg, &provisioner);
+        }
+    }
+    changed
+}
+
+/// Creates the volume a provisioner makes for the claim: named `pvc-<claim uid>`, of the
+/// claim's size, modes and volume mode, with the class's reclaim policy and mount options,
+/// pre-bound to the claim.
+fn create_volume(
+    c: &mut Cluster,
+    claim: &PersistentVolumeClaim,
+    class_name: &str,
+    class: &StorageClass,
+    provisioner: &str,
+) -> Result<String, crate::status::ApiError> {
+    let pv_name = format!("pvc-{}", claim.metadata.uid.clone().unwrap_or_default());
     if c.store
         .contains(&ObjRef::new("PersistentVolume", "", &pv_name))
     {
-        return changed;
+        return Err(crate::status::ApiError::already_exists(
+            "persistentvolumes",
+            &pv_name,
+        ));
     }
     let spec = claim.spec.clone().unwrap_or_default();
     let request = spec
@@ -778,8 +847,8 @@ fn provision(
         .and_then(|r| r.get("storage"))
         .cloned();
     let mut annotations = BTreeMap::new();
-    annotations.insert(ANN_PROVISIONED_BY.to_string(), provisioner.clone());
-    let source = volume_source(claim, &provisioner, &pv_name);
+    annotations.insert(ANN_PROVISIONED_BY.to_string(), provisioner.to_string());
+    let source = volume_source(claim, provisioner, &pv_name);
     let pv = PersistentVolume {
         metadata: ObjectMeta {
             name: Some(pv_name.clone()),
@@ -816,26 +885,8 @@ fn provision(
         status: None,
     };
     let user = controller_user("persistent-volume-binder");
-    match c.create_internal(Object::PersistentVolume(Box::new(pv)), &user) {
-        Ok(_) => {
-            changed = true;
-            c.store.event(
-                "Normal",
-                "ProvisioningSucceeded",
-                key,
-                format!("Successfully provisioned volume {pv_name}"),
-                &provisioner,
-            );
-        }
-        Err(e) => {
-            let msg = format!(
-                "failed to provision volume with StorageClass \"{class_name}\": {}",
-                e.message
-            );
-            event(c, "Warning", "ProvisioningFailed", key, msg, &provisioner);
-        }
-    }
-    changed
+    c.create_internal(Object::PersistentVolume(Box::new(pv)), &user)
+        .map(|_| pv_name)
 }
 
 /// Where the provisioned volume lives: local-path-provisioner's host directory on the selected
@@ -1041,6 +1092,32 @@ fn select_nodes(c: &mut Cluster) -> bool {
 /// Whether every claim a pod mounts is Bound: the kubelet's volume manager
 /// (`pkg/kubelet/volumemanager`, `WaitForAttachAndMount`) keeps a pod in ContainerCreating
 /// until then.
+/// The pod's claims of a WaitForFirstConsumer class that are not bound yet: the ones
+/// VolumeBinding's PreBind hands the chosen node to.
+pub fn delayed_unbound_claims(store: &crate::store::Store, pod: &Pod) -> Vec<ObjRef> {
+    let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+    pod.spec
+        .iter()
+        .flat_map(|s| s.volumes.iter().flatten())
+        .filter_map(|v| v.persistent_volume_claim.as_ref())
+        .filter_map(|src| {
+            let key = ObjRef::new("PersistentVolumeClaim", ns, &src.claim_name);
+            let Some(Object::PersistentVolumeClaim(p)) = store.get(&key).map(|s| &s.obj) else {
+                return None;
+            };
+            let class = store
+                .get_obj("StorageClass", "", &claim_class(p))
+                .and_then(|o| match o {
+                    Object::StorageClass(s) => Some(s.as_ref()),
+                    _ => None,
+                });
+            let delayed = class.and_then(|c| c.volume_binding_mode.as_deref())
+                == Some("WaitForFirstConsumer");
+            (delayed && claim_phase(p) != Some("Bound")).then_some(key)
+        })
+        .collect()
+}
+
 pub fn pod_claims_bound(store: &crate::store::Store, pod: &Pod) -> bool {
     let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
     pod.spec
@@ -1240,7 +1317,7 @@ mod tests {
     #[test]
     fn messages() {
         assert_eq!(
-            external_provisioning_message("rancher.io/local-path"),
+            external_provisioning_message("rancher.io/local-path", 34),
             "Waiting for a volume to be created either by the external provisioner \
              'rancher.io/local-path' or manually by the system administrator. If volume creation \
              is delayed, please verify that the provisioner is running and correctly registered."

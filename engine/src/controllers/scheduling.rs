@@ -29,6 +29,9 @@ pub fn reconcile(c: &mut Cluster) -> bool {
             if spec.node_name.is_some() || pod.metadata.deletion_timestamp.is_some() {
                 return None;
             }
+            if c.waiting_on_volumes.contains_key(&ObjRef::of(&s.obj)) {
+                return None;
+            }
             // SchedulingGates' PreEnqueue: a gated pod never reaches the active queue.
             if scheduler::plugins::scheduling_gates::pre_enqueue(pod).is_some() {
                 return None;
@@ -56,8 +59,9 @@ pub fn reconcile(c: &mut Cluster) -> bool {
             ))
         })
         .collect();
+    let mut changed = bind_waiting(c);
     if queue.is_empty() {
-        return false;
+        return changed;
     }
     queue.sort_by(|a, b| {
         b.0.cmp(&a.0)
@@ -73,8 +77,15 @@ pub fn reconcile(c: &mut Cluster) -> bool {
             _ => None,
         })
         .collect();
+    // The pods PreBind still waits for hold their node's resources (the scheduler's cache
+    // keeps them assumed).
+    for (key, node) in &c.waiting_on_volumes {
+        let pod = c.store.get(key).and_then(|s| s.obj.as_pod());
+        if let (Some(pod), Some(n)) = (pod, nodes.iter_mut().find(|n| &n.name == node)) {
+            n.add_pod(pod);
+        }
+    }
     let mut signature = cluster_signature(&nodes);
-    let mut changed = false;
     for (_, _, _, key) in queue {
         let Some(pod) = c.store.get(&key).and_then(|s| s.obj.as_pod()).cloned() else {
             continue;
@@ -122,29 +133,20 @@ pub fn reconcile(c: &mut Cluster) -> bool {
         };
         let now = c.store.timestamp();
         match attempt.chosen.clone() {
+            Some(node) if waits_for_volumes(c, &pod, &node) => {
+                // VolumeBinding's PreBind: the claims get the chosen node, and the binding
+                // waits until they are bound.
+                c.unschedulable.remove(&key);
+                c.waiting_on_volumes.insert(key.clone(), node.clone());
+                if let Some(i) = nodes.iter().position(|n| n.name == node) {
+                    nodes[i].add_pod(&pod);
+                }
+                signature = cluster_signature(&nodes);
+                changed = true;
+            }
             Some(node) => {
                 c.unschedulable.remove(&key);
-                c.store.modify(&key, |o| {
-                    if let Object::Pod(p) = o {
-                        if let Some(spec) = p.spec.as_mut() {
-                            spec.node_name = Some(node.clone());
-                        }
-                        let status = p.status.get_or_insert_with(Default::default);
-                        let conds = status.conditions.get_or_insert_with(Vec::new);
-                        conds.retain(|c| c.type_ != "PodScheduled");
-                        conds.push(scheduled_condition(true, None, &now));
-                    }
-                });
-                c.store.event(
-                    "Normal",
-                    "Scheduled",
-                    key.clone(),
-                    format!(
-                        "Successfully assigned {}/{} to {}",
-                        key.namespace, key.name, node
-                    ),
-                    &scheduler_name,
-                );
+                bind(c, &key, &node, &scheduler_name);
                 if let Some(i) = nodes.iter().position(|n| n.name == node) {
                     if let Some(bound) = c.store.get(&key).and_then(|s| s.obj.as_pod()) {
                         nodes[i].add_pod(bound);
@@ -188,6 +190,80 @@ pub fn reconcile(c: &mut Cluster) -> bool {
         if c.record_traces {
             c.attempts.push(attempt);
         }
+    }
+    changed
+}
+
+/// The binding: `spec.nodeName`, the PodScheduled condition and the `Scheduled` event.
+fn bind(c: &mut Cluster, key: &ObjRef, node: &str, scheduler_name: &str) {
+    let now = c.store.timestamp();
+    c.store.modify(key, |o| {
+        if let Object::Pod(p) = o {
+            if let Some(spec) = p.spec.as_mut() {
+                spec.node_name = Some(node.to_string());
+            }
+            let status = p.status.get_or_insert_with(Default::default);
+            let conds = status.conditions.get_or_insert_with(Vec::new);
+            conds.retain(|c| c.type_ != "PodScheduled");
+            conds.push(scheduled_condition(true, None, &now));
+        }
+    });
+    c.store.event(
+        "Normal",
+        "Scheduled",
+        key.clone(),
+        format!(
+            "Successfully assigned {}/{} to {}",
+            key.namespace, key.name, node
+        ),
+        scheduler_name,
+    );
+}
+
+/// Whether binding `pod` to `node` waits for volumes: it has WaitForFirstConsumer claims not
+/// bound yet, which now get the node (`volume.kubernetes.io/selected-node`, as VolumeBinding's
+/// PreBind sets it through `BindPodVolumes`).
+fn waits_for_volumes(c: &mut Cluster, pod: &k8s_openapi::api::core::v1::Pod, node: &str) -> bool {
+    let claims = crate::controllers::persistentvolume::delayed_unbound_claims(&c.store, pod);
+    for key in &claims {
+        c.store.modify(key, |o| {
+            o.meta_mut()
+                .annotations
+                .get_or_insert_with(Default::default)
+                .entry(crate::controllers::persistentvolume::ANN_SELECTED_NODE.into())
+                .or_insert_with(|| node.to_string());
+        });
+    }
+    !claims.is_empty()
+}
+
+/// Binds the pods whose claims PreBind was waiting for, once all of them are bound; drops the
+/// ones deleted meanwhile. (A real PreBind gives up after `bindTimeoutSeconds`, 600 s;
+/// kubefiddle's pods keep waiting.)
+fn bind_waiting(c: &mut Cluster) -> bool {
+    let waiting: Vec<(ObjRef, String)> = c
+        .waiting_on_volumes
+        .iter()
+        .map(|(k, n)| (k.clone(), n.clone()))
+        .collect();
+    let mut changed = false;
+    for (key, node) in waiting {
+        let pod = c.store.get(&key).and_then(|s| s.obj.as_pod()).cloned();
+        let Some(pod) = pod.filter(|p| p.metadata.deletion_timestamp.is_none()) else {
+            c.waiting_on_volumes.remove(&key);
+            continue;
+        };
+        if !crate::controllers::persistentvolume::pod_claims_bound(&c.store, &pod) {
+            continue;
+        }
+        c.waiting_on_volumes.remove(&key);
+        let scheduler_name = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.scheduler_name.clone())
+            .unwrap_or_else(|| "default-scheduler".into());
+        bind(c, &key, &node, &scheduler_name);
+        changed = true;
     }
     changed
 }
