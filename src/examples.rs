@@ -45,6 +45,7 @@ pub const EXAMPLES: &[Example] = &[
     example!("19-zones-and-topology-spread.yaml"),
     example!("20-static-pods.yaml"),
     example!("21-multi-container-pods.yaml"),
+    example!("22-read-write-once-multi-attach.yaml"),
 ];
 
 /// What a first visit shows: a little of everything (placement, Pending, a rejection, steps).

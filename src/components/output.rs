@@ -178,7 +178,8 @@ pub fn output(props: &OutputProps) -> Html {
                         dispatch.dispatch(Action::SelectObject(Some(key.clone())))
                     })
                 });
-                Some(html! { <WhyHere {pod} {attempt} {on_close} {on_trace} /> })
+                let waiting = views::waiting_on(&m.run.cluster, ns, name);
+                Some(html! { <WhyHere {pod} {attempt} {on_close} {on_trace} {waiting} /> })
             });
             let volumes = NodeVolumes(Rc::new(node_volumes(&m.storage, &m.nodes)));
             html! { <ContextProvider<NodeVolumes> context={volumes}>

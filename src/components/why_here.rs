@@ -16,6 +16,9 @@ pub struct WhyHereProps {
     /// Opens the pod's admission trace, when it has one.
     #[prop_or_default]
     pub on_trace: Option<Callback<()>>,
+    /// What the pod waits on besides the scheduler (`views::waiting_on`).
+    #[prop_or_default]
+    pub waiting: Vec<String>,
 }
 
 /// Plugin names in order of first appearance across the nodes.
@@ -70,6 +73,16 @@ pub fn why_here(props: &WhyHereProps) -> Html {
             </header>
             if let Some(message) = props.attempt.as_ref().and_then(|a| a.message.clone()) {
                 <p class="fail-msg">{ message }</p>
+            }
+            if !props.waiting.is_empty() {
+                <div class="waiting-on">
+                    <p class="muted">{ if pod.node.is_some() {
+                        "Placed, but its containers cannot start yet:"
+                    } else {
+                        "The scheduler chose a node; the binding waits for the pod's volumes:"
+                    } }</p>
+                    <ul>{ for props.waiting.iter().map(|w| html! { <li class="fail-msg">{ w.clone() }</li> }) }</ul>
+                </div>
             }
             { body }
         </section>

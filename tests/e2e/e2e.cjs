@@ -559,6 +559,41 @@ const SHOTS = process.env.E2E_SHOTS || '';
     }
   });
 
+  await check('access modes: a disk class asked for ReadWriteMany says why in the claim\'s words', async () => {
+    await loadExample(/StorageClasses, PersistentVolumes and claims/, 'persistentvolumeclaim/shared-aws created');
+    await page.getByRole('tab', { name: /Storage/ }).click();
+    await page.waitForSelector('.sg-group', { timeout: 5000 });
+    const aws = await page.locator('.sg-why').filter({ hasText: 'shared-aws' }).innerText();
+    assert(aws.includes('failed to provision volume with StorageClass "slow-aws": rpc error: code = InvalidArgument desc = Volume capabilities not supported'), `why box: ${aws}`);
+    const local = await page.locator('.sg-why').filter({ hasText: 'shared-local' }).innerText();
+    assert(local.includes('NodePath only supports ReadWriteOnce and ReadWriteOncePod (1.22+) access modes'), `why box: ${local}`);
+    if (SHOTS) await page.screenshot({ path: `${SHOTS}/storage-access-modes-light.png` });
+  });
+
+  await check('multi-attach: the second node\'s pod shows the attach error in "why here?"', async () => {
+    await loadExample(/ReadWriteOnce means one node/, 'pod "reader-1" deleted');
+    // Before the deletions the disk is held by kind-worker: show the state after the apply.
+    const editor = page.locator('textarea').first();
+    const text = await editor.inputValue();
+    await editor.fill(text.split('$ kubectl delete')[0]);
+    await page.getByRole('tab', { name: /Cluster/ }).click();
+    await page.waitForSelector('svg.node-card .pod-chip[aria-label^="Pod writer-2,"]', { timeout: 20000 });
+    await page.locator('svg.node-card .pod-chip[aria-label^="Pod writer-2,"]').click();
+    await page.waitForFunction(() => {
+      const s = document.querySelector('section.why-here');
+      return s && s.innerText.includes('Multi-Attach error');
+    }, null, { timeout: 5000 });
+    const why = await page.locator('section.why-here').innerText();
+    assert(/FailedAttachVolume: Multi-Attach error for volume "pvc-[0-9a-f-]+" Volume is already used by pod\(s\) writer-1$/m.test(why), `why-here: ${why.slice(0, 500)}`);
+    if (SHOTS) {
+      await page.screenshot({ path: `${SHOTS}/multi-attach-light.png` });
+      await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'dark'));
+      await page.screenshot({ path: `${SHOTS}/multi-attach-dark.png` });
+      await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
+    }
+    await page.getByRole('button', { name: 'Close the why-here panel' }).click();
+  });
+
   await check('no uncaught errors in the page', async () => {
     assert(errors.length === 0, errors.join('\n'));
   });

@@ -50,7 +50,8 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                 .as_ref()
                 .and_then(|st| st.start_time.as_ref())
                 .is_some();
-            let volumes_ready = super::persistentvolume::pod_claims_bound(&c.store, pod);
+            let volumes_ready = super::persistentvolume::pod_claims_bound(&c.store, pod)
+                && super::attach_detach::blocked(&c.store, pod).is_none();
             (phase == Some("Pending") && !started && volumes_ready)
                 .then(|| (ObjRef::of(&s.obj), node))
         })

@@ -7,6 +7,7 @@
 //! `settle` runs them in a fixed order until a whole round changes nothing, so the result is
 //! deterministic.
 
+mod attach_detach;
 mod clusterrole_aggregation;
 mod daemonset;
 mod deployment;
@@ -76,6 +77,7 @@ pub fn settle(cluster: &mut Cluster) {
         changed |= pv_protection::reconcile(cluster);
         changed |= scheduling::reconcile(cluster);
         changed |= static_pods::reconcile(cluster);
+        changed |= attach_detach::reconcile(cluster);
         changed |= kubelet::reconcile(cluster);
         if !changed {
             return;
