@@ -717,10 +717,12 @@ fn provision(
             return false;
         }
         Some(Plugin::InTree(plugin)) => {
+            // The PV controller's words for a plugin's error.
+            let failed = |e: &str| {
+                format!("Failed to provision volume with StorageClass \"{class_name}\": {e}")
+            };
             if let Err(e) = provisioners::in_tree_check(&plugin, claim) {
-                let msg =
-                    format!("Failed to provision volume with StorageClass \"{class_name}\": {e}");
-                event(c, "Warning", "ProvisioningFailed", key, msg, SOURCE);
+                event(c, "Warning", "ProvisioningFailed", key, failed(&e), SOURCE);
                 return false;
             }
             return match create_volume(c, claim, class_name, class, plugin.name) {
@@ -734,11 +736,14 @@ fn provision(
                 }
                 Err(e) if e.reason == crate::status::Reason::AlreadyExists => false,
                 Err(e) => {
-                    let msg = format!(
-                        "Failed to provision volume with StorageClass \"{class_name}\": {}",
-                        e.message
+                    event(
+                        c,
+                        "Warning",
+                        "ProvisioningFailed",
+                        key,
+                        failed(&e.message),
+                        SOURCE,
                     );
-                    event(c, "Warning", "ProvisioningFailed", key, msg, SOURCE);
                     false
                 }
             };
@@ -779,22 +784,24 @@ fn provision(
         format!("External provisioner is provisioning volume for claim \"{ns}/{name}\""),
         &provisioner,
     );
-    if claim
-        .spec
-        .as_ref()
-        .and_then(|s| s.selector.as_ref())
-        .is_some()
-    {
-        let msg = format!(
-            "failed to provision volume with StorageClass \"{class_name}\": claim Selector is not supported"
-        );
-        event(c, "Warning", "ProvisioningFailed", key, msg, &provisioner);
-        return changed;
-    }
+    // The library's words for the provisioner's error.
+    let failed =
+        |e: &str| format!("failed to provision volume with StorageClass \"{class_name}\": {e}");
+    let selector = claim.spec.as_ref().and_then(|s| s.selector.as_ref());
     let pv_name = format!("pvc-{}", claim.metadata.uid.clone().unwrap_or_default());
-    if let Err(e) = provisioners::create_volume_check(&provisioner, claim, class, &pv_name) {
-        let msg = format!("failed to provision volume with StorageClass \"{class_name}\": {e}");
-        event(c, "Warning", "ProvisioningFailed", key, msg, &provisioner);
+    let refused = match selector {
+        Some(_) => Err("claim Selector is not supported".to_string()),
+        None => provisioners::create_volume_check(&provisioner, claim, class, &pv_name),
+    };
+    if let Err(e) = refused {
+        event(
+            c,
+            "Warning",
+            "ProvisioningFailed",
+            key,
+            failed(&e),
+            &provisioner,
+        );
         return changed;
     }
     match create_volume(c, claim, class_name, class, &provisioner) {
@@ -810,11 +817,14 @@ fn provision(
         }
         Err(e) if e.reason == crate::status::Reason::AlreadyExists => {}
         Err(e) => {
-            let msg = format!(
-                "failed to provision volume with StorageClass \"{class_name}\": {}",
-                e.message
+            event(
+                c,
+                "Warning",
+                "ProvisioningFailed",
+                key,
+                failed(&e.message),
+                &provisioner,
             );
-            event(c, "Warning", "ProvisioningFailed", key, msg, &provisioner);
         }
     }
     changed
