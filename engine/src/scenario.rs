@@ -428,14 +428,15 @@ pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
 
     let mut cluster = Cluster::new(settings.clone());
     let (_, problems) = crate::admission::enabled(&settings);
-    for name in problems.unknown {
+    for (error, history) in problems.unknown {
+        let history = history
+            .map(|h| format!(" ({h}; this cluster runs 1.{})", settings.minor))
+            .unwrap_or_default();
         notes.push(Note {
             file: String::new(),
             line: 0,
             severity: Severity::Error,
-            message: format!(
-                "kube-apiserver would not start: admission plugin {name:?} is unknown"
-            ),
+            message: format!("kube-apiserver would not start: {error}{history}"),
         });
     }
     match kind_cluster {

@@ -379,23 +379,54 @@ pub struct PluginStep {
 /// enabled plugins whose configuration is missing or invalid
 /// (`couldn't init admission plugin "X": ...`).
 pub struct ChainProblems {
-    pub unknown: Vec<String>,
+    /// `AdmissionOptions.Validate`'s errors (`enable-admission-plugins plugin "X" is unknown`),
+    /// each with kubefiddle's word on when the plugin existed, if it ever did.
+    pub unknown: Vec<(String, Option<String>)>,
     pub init_errors: Vec<String>,
+}
+
+/// Plugins kube-apiserver dropped before 1.24, with the last minor version that had them.
+const REMOVED_BEFORE_1_24: &[(&str, u32)] = &[
+    // The settings.k8s.io/v1alpha1 API and its plugin (kubernetes/kubernetes#94090).
+    ("PodPreset", 19),
+    // Deprecated in 1.13, removed in 1.21 (kubernetes/kubernetes#98669).
+    ("DenyEscalatingExec", 20),
+    ("DenyExecOnPrivileged", 20),
+];
+
+/// When a plugin unknown to the selected version existed.
+fn history(name: &str) -> Option<String> {
+    let span = |from: u32, until: u32| match (from, until) {
+        (0, u) => format!("{name} was removed after Kubernetes 1.{u}"),
+        (f, u32::MAX) => format!("{name} arrived in Kubernetes 1.{f}"),
+        (f, u) => format!("{name} exists in Kubernetes 1.{f} to 1.{u}"),
+    };
+    if let Some(r) = REGISTRY.iter().find(|r| r.name == name) {
+        return Some(span(r.versions.0, r.versions.1));
+    }
+    REMOVED_BEFORE_1_24
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, last)| span(0, *last))
 }
 
 /// The enabled chain for these settings, in upstream order.
 pub fn enabled(settings: &Settings) -> (Vec<&'static Registration>, ChainProblems) {
     let mut unknown = Vec::new();
-    for name in settings
-        .enable_admission_plugins
-        .iter()
-        .chain(settings.disable_admission_plugins.iter())
-    {
-        if !REGISTRY
-            .iter()
-            .any(|r| r.name == name && r.exists_in(settings.minor))
-        {
-            unknown.push(name.clone());
+    let flags = [
+        ("enable", &settings.enable_admission_plugins),
+        ("disable", &settings.disable_admission_plugins),
+    ];
+    for (flag, names) in flags {
+        for name in names {
+            if REGISTRY
+                .iter()
+                .any(|r| r.name == name && r.exists_in(settings.minor))
+            {
+                continue;
+            }
+            let error = format!("{flag}-admission-plugins plugin {name:?} is unknown");
+            unknown.push((error, history(name)));
         }
     }
     let chain: Vec<&'static Registration> = REGISTRY
@@ -610,6 +641,31 @@ mod tests {
         assert_eq!(names.last(), Some(&"AlwaysDeny"));
         assert!(!names.contains(&"ResourceQuota"));
         assert!(names.contains(&"NamespaceLifecycle"));
-        assert_eq!(problems.unknown, ["Bogus"]);
+        assert_eq!(
+            problems.unknown,
+            [(
+                "disable-admission-plugins plugin \"Bogus\" is unknown".to_string(),
+                None
+            )]
+        );
+        let old = Settings {
+            enable_admission_plugins: vec!["DenyEscalatingExec".into(), "PodSecurityPolicy".into()],
+            minor: 25,
+            ..Default::default()
+        };
+        let (_, problems) = enabled(&old);
+        assert_eq!(
+            problems.unknown,
+            [
+                (
+                    "enable-admission-plugins plugin \"DenyEscalatingExec\" is unknown".to_string(),
+                    Some("DenyEscalatingExec was removed after Kubernetes 1.20".to_string())
+                ),
+                (
+                    "enable-admission-plugins plugin \"PodSecurityPolicy\" is unknown".to_string(),
+                    Some("PodSecurityPolicy was removed after Kubernetes 1.24".to_string())
+                ),
+            ]
+        );
     }
 }
