@@ -113,7 +113,7 @@ impl Model {
     }
 
     pub fn events(&self) -> String {
-        printers::events(&self.run.cluster.store, false)
+        printers::events(&self.run.cluster.store, None, false)
     }
 
     pub fn nodes_table(&self) -> String {

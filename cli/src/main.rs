@@ -117,7 +117,7 @@ fn main() -> ExitCode {
             print!("{}", result.kubectl_output());
             println!("\n$ kubectl get pods -A -o wide");
             print!("{}", printers::pods_wide(&result.cluster.store));
-            let warnings = printers::events(&result.cluster.store, true);
+            let warnings = printers::events(&result.cluster.store, None, true);
             if !warnings.starts_with("No resources") {
                 println!("\n$ kubectl get events -A --field-selector type=Warning");
                 print!("{warnings}");

@@ -337,15 +337,43 @@ pub fn nodes(store: &Store) -> String {
     table(&["NAME", "STATUS", "ROLES", "AGE", "VERSION"], &rows)
 }
 
-/// `kubectl get events -A` (optionally only warnings), in the order they happened.
-pub fn events(store: &Store, warnings_only: bool) -> String {
-    let rows: Vec<Vec<String>> = store
+/// The namespace an event is stored in: its object's, or `default` for a cluster-scoped object
+/// (client-go's `record` package, `makeEvent`).
+pub fn event_namespace(e: &crate::store::EventRecord) -> &str {
+    if e.involved_object.namespace.is_empty() {
+        "default"
+    } else {
+        &e.involved_object.namespace
+    }
+}
+
+/// `kubectl get events` in one namespace (`Some`), or with `-A` (`None`, with a NAMESPACE
+/// column), optionally only warnings. The rows come in the API's order, by namespace and then
+/// by event name, which client-go's recorder makes `<object name>.<creation time in hex
+/// nanoseconds>`: each object's events together, in the order they first happened.
+pub fn events(store: &Store, namespace: Option<&str>, warnings_only: bool) -> String {
+    let mut listed: Vec<(usize, &crate::store::EventRecord)> = store
         .events
         .iter()
-        .filter(|e| !warnings_only || e.type_ == "Warning")
-        .map(|e| {
-            vec![
-                e.involved_object.namespace.clone(),
+        .enumerate()
+        .filter(|(_, e)| !warnings_only || e.type_ == "Warning")
+        .filter(|(_, e)| namespace.is_none_or(|ns| event_namespace(e) == ns))
+        .collect();
+    // `<name>.<hex>` compared as strings: the name, then the `.`, then the time.
+    listed.sort_by(|(i, a), (j, b)| {
+        event_namespace(a)
+            .cmp(event_namespace(b))
+            .then_with(|| {
+                let key = |e: &crate::store::EventRecord| format!("{}.", e.involved_object.name);
+                key(a).cmp(&key(b))
+            })
+            .then(a.first_seen.cmp(&b.first_seen))
+            .then(i.cmp(j))
+    });
+    let rows: Vec<Vec<String>> = listed
+        .iter()
+        .map(|(_, e)| {
+            let mut row = vec![
                 human_duration(store.now - e.last_seen),
                 e.type_.clone(),
                 e.reason.clone(),
@@ -355,23 +383,24 @@ pub fn events(store: &Store, warnings_only: bool) -> String {
                     e.involved_object.name
                 ),
                 e.message.trim().to_string(),
-            ]
+            ];
+            if namespace.is_none() {
+                row.insert(0, event_namespace(e).to_string());
+            }
+            row
         })
         .collect();
     if rows.is_empty() {
-        return "No resources found\n".into();
+        return match namespace {
+            Some(ns) => format!("No resources found in {ns} namespace.\n"),
+            None => "No resources found\n".into(),
+        };
     }
-    table(
-        &[
-            "NAMESPACE",
-            "LAST SEEN",
-            "TYPE",
-            "REASON",
-            "OBJECT",
-            "MESSAGE",
-        ],
-        &rows,
-    )
+    let mut header = vec!["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"];
+    if namespace.is_none() {
+        header.insert(0, "NAMESPACE");
+    }
+    table(&header, &rows)
 }
 
 /// The rows of one kind, for `kubectl get <kind> [-n ns | -A] [-o wide]`: a NAMESPACE column
@@ -877,6 +906,61 @@ pub fn stateful_sets(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::ObjRef;
+
+    #[test]
+    fn events_list_as_the_api_does_by_namespace_then_object_name_then_time() {
+        let mut store = Store::new();
+        store.event(
+            "Normal",
+            "Scheduled",
+            ObjRef::new("Pod", "default", "web"),
+            "b".into(),
+            "s",
+        );
+        store.advance(5);
+        store.event(
+            "Normal",
+            "Scheduled",
+            ObjRef::new("Pod", "default", "web-0"),
+            "a".into(),
+            "s",
+        );
+        store.event(
+            "Warning",
+            "Rebooted",
+            ObjRef::new("Node", "", "kind-worker"),
+            "n".into(),
+            "k",
+        );
+        store.event(
+            "Normal",
+            "Created",
+            ObjRef::new("Pod", "apps", "api"),
+            "c".into(),
+            "s",
+        );
+        let all = events(&store, None, false);
+        let objects: Vec<&str> = all
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split_whitespace().nth(4))
+            .collect();
+        // `web-0.` sorts before `web.`; the node's event is stored in `default`.
+        assert_eq!(
+            objects,
+            ["pod/api", "node/kind-worker", "pod/web-0", "pod/web"],
+            "{all}"
+        );
+        let default_only = events(&store, Some("default"), false);
+        assert!(default_only.starts_with("LAST SEEN"), "{default_only}");
+        assert_eq!(default_only.lines().count(), 4, "{default_only}");
+        assert_eq!(
+            events(&store, Some("kube-system"), false),
+            "No resources found in kube-system namespace.\n"
+        );
+        assert_eq!(events(&store, None, true).lines().count(), 2);
+    }
 
     #[test]
     fn ready_counts_native_sidecars_but_not_init_containers_that_completed() {

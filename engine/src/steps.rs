@@ -930,7 +930,7 @@ fn get(
         "Pod" if wide => printers::pods_wide_in(&c.store, scope),
         "Pod" => printers::pods(&c.store, args.namespace.as_deref().unwrap_or("default")),
         "Node" => printers::nodes(&c.store),
-        "Event" => printers::events(&c.store, false),
+        "Event" => printers::events(&c.store, scope, false),
         "Service" => printers::services(&c.store, scope, names, wide),
         "Endpoints" => printers::endpoints(&c.store, scope, names),
         "EndpointSlice" => printers::endpoint_slices(&c.store, scope, names),

@@ -18,7 +18,7 @@ fn render(name: &str, text: &str) -> String {
     out.push_str("\n# kubectl get pods -A -o wide\n");
     out.push_str(&printers::pods_wide(&r.cluster.store));
     out.push_str("\n# kubectl get events -A\n");
-    out.push_str(&printers::events(&r.cluster.store, false));
+    out.push_str(&printers::events(&r.cluster.store, None, false));
     if !r.notes.is_empty() {
         out.push_str("\n# kubefiddle notes\n");
         for n in &r.notes {

@@ -214,7 +214,7 @@ pub fn output(props: &OutputProps) -> Html {
             <StatefulSets sets={m.stateful_sets.clone()} storage={m.storage.clone()} dns={m.dns.clone()} />
         },
         Tab::Events => html! {
-            <Tables tables={vec![("kubectl get events".to_string(), m.events())]} empty="No events yet." />
+            <Tables tables={vec![("kubectl get events -A".to_string(), m.events())]} empty="No events yet." />
         },
         Tab::Get => html! {
             <Tables tables={vec![
