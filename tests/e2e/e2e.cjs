@@ -594,6 +594,19 @@ const SHOTS = process.env.E2E_SHOTS || '';
     await page.getByRole('button', { name: 'Close the why-here panel' }).click();
   });
 
+  await check('console: kubectl exec names the default container and says what would run', async () => {
+    await loadExample(/Multi-container pods/, 'pod/app-with-adapter created');
+    const input = page.getByPlaceholder(/kubectl get pods/);
+    await input.fill('kubectl exec app-with-adapter -- cat /var/log/status.txt');
+    await input.press('Enter');
+    await page.waitForFunction(() => document.body.innerText.includes('Defaulted container "app" out of: app, exporter'), null, { timeout: 10000 });
+    const body = await page.locator('body').innerText();
+    assert(/kubelet would run `cat \/var\/log\/status\.txt` in container "app" of pod default\/app-with-adapter/.test(body), 'no note on what would run');
+    await input.fill('kubectl exec app-with-adapter -c proxy -- ls');
+    await input.press('Enter');
+    await page.waitForFunction(() => document.body.innerText.includes('Error from server (BadRequest): container proxy is not valid for pod app-with-adapter'), null, { timeout: 10000 });
+  });
+
   await check('no uncaught errors in the page', async () => {
     assert(errors.length === 0, errors.join('\n'));
   });
