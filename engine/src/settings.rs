@@ -311,6 +311,13 @@ pub fn kind_cluster_nodes(v: &Value, minor: u32) -> Result<Vec<Node>, (String, S
             minor,
         ));
     }
+    // kind's kubeadminit action: "if we are only provisioning one node, remove the control
+    // plane taint" (`kubectl taint nodes --all node-role.kubernetes.io/control-plane-`).
+    if let [only] = out.as_mut_slice() {
+        if let Some(spec) = only.spec.as_mut() {
+            spec.taints = None;
+        }
+    }
     Ok(out)
 }
 
@@ -354,11 +361,24 @@ fn make_node(
             "node.kubernetes.io/exclude-from-external-load-balancers".to_string(),
             String::new(),
         );
-        taints = Some(vec![Taint {
+        // kubeadm taints control-plane nodes `node-role.kubernetes.io/control-plane`; in 1.24
+        // it also kept the old `node-role.kubernetes.io/master` taint, ahead of the new one
+        // (KEP-2067 "rename-master-label-taint"; kind removes both from a single node only
+        // "for versions < 1.25"). The master taint is the one 1.24's scheduler names.
+        let mut list = Vec::new();
+        if minor < 25 {
+            list.push(Taint {
+                key: "node-role.kubernetes.io/master".to_string(),
+                effect: "NoSchedule".to_string(),
+                ..Taint::default()
+            });
+        }
+        list.push(Taint {
             key: "node-role.kubernetes.io/control-plane".to_string(),
             effect: "NoSchedule".to_string(),
             ..Taint::default()
-        }]);
+        });
+        taints = Some(list);
     }
     for (k, v) in extra_labels {
         labels.insert(k.clone(), v.clone());
@@ -452,6 +472,41 @@ mod tests {
         );
         assert!(nodes[0].spec.as_ref().unwrap().taints.is_some());
         assert!(nodes[1].spec.as_ref().unwrap().taints.is_none());
+    }
+
+    #[test]
+    fn control_plane_taints_by_version_and_none_on_a_single_node() {
+        let v = json!({"nodes": [{"role": "control-plane"}, {"role": "worker"}]});
+        let keys = |minor: u32| -> Vec<String> {
+            let nodes = kind_cluster_nodes(&v, minor).unwrap_or_default();
+            let taints = nodes.first().and_then(|n| n.spec.as_ref()?.taints.clone());
+            taints
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| t.key)
+                .collect()
+        };
+        assert_eq!(
+            keys(24),
+            [
+                "node-role.kubernetes.io/master",
+                "node-role.kubernetes.io/control-plane"
+            ]
+        );
+        assert_eq!(keys(25), ["node-role.kubernetes.io/control-plane"]);
+        let single = json!({"nodes": [{"role": "control-plane"}]});
+        for minor in [24, 34] {
+            let nodes = kind_cluster_nodes(&single, minor).unwrap_or_default();
+            assert_eq!(nodes.len(), 1);
+            assert!(
+                nodes[0]
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.taints.as_ref())
+                    .is_none(),
+                "kind untaints a lone control-plane node (1.{minor})"
+            );
+        }
     }
 
     #[test]

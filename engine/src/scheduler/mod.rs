@@ -155,6 +155,8 @@ pub struct PodInfo<'a> {
     pub default_spread_selector: crate::labels::Selector,
     /// The PodDisruptionBudgets of the cluster, for DefaultPreemption.
     pub pdbs: &'a [k8s_openapi::api::policy::v1::PodDisruptionBudget],
+    /// The simulated Kubernetes minor version, for reasons whose text changed.
+    pub minor: u32,
 }
 
 /// Per-cycle plugin state, computed lazily once (PreFilter / PreScore) and shared by the
@@ -194,6 +196,7 @@ impl<'a> PodInfo<'a> {
             args: config::default_args(),
             default_spread_selector: crate::labels::Selector::everything(),
             pdbs: &[],
+            minor: crate::settings::DEFAULT_MINOR,
         }
     }
 
@@ -434,7 +437,8 @@ pub fn schedule_pod(profile: &Profile, info: PodInfo, now: i64) -> Decision {
 /// around) and stopping once `numFeasibleNodesToFind` nodes fit (`findNodesThatPassFilters`).
 /// Nodes are in name order (upstream interleaves zones); the filters do not run on the nodes
 /// after the stop, and those nodes are left out of the trace.
-pub fn schedule_pod_from(profile: &Profile, info: PodInfo, now: i64, start: usize) -> Decision {
+pub fn schedule_pod_from(profile: &Profile, mut info: PodInfo, now: i64, start: usize) -> Decision {
+    info.minor = profile.minor;
     let (pod, nodes) = (info.pod, info.nodes);
     let to_find =
         config::num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, nodes.len());

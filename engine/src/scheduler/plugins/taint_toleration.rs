@@ -10,9 +10,15 @@ use crate::taints::{find_untolerated_taint, toleration_tolerates_taint};
 
 pub struct TaintToleration;
 
-/// `ErrReasonNotMatch`, formatted with the taint's key and value.
-pub fn err_reason_not_match(key: &str, value: &str) -> String {
-    format!("node(s) had untolerated taint {{{key}: {value}}}")
+/// `ErrReasonNotMatch`, formatted with the taint's key and value: `node(s) had untolerated
+/// taint {k: v}` from 1.25 (kubernetes/kubernetes#109119, which missed 1.24's code freeze),
+/// `node(s) had taint {k: v}, that the pod didn't tolerate` before.
+pub fn err_reason_not_match(minor: u32, key: &str, value: &str) -> String {
+    if minor < 25 {
+        format!("node(s) had taint {{{key}: {value}}}, that the pod didn't tolerate")
+    } else {
+        format!("node(s) had untolerated taint {{{key}: {value}}}")
+    }
 }
 
 fn tolerations<'a>(pod: &'a PodInfo) -> &'a [Toleration] {
@@ -35,6 +41,7 @@ impl FilterPlugin for TaintToleration {
         match untolerated {
             None => Status::success(),
             Some(t) => Status::unresolvable(err_reason_not_match(
+                pod.minor,
                 &t.key,
                 t.value.as_deref().unwrap_or(""),
             )),
@@ -149,6 +156,24 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn before_1_25_the_reason_names_the_taint_the_pod_did_not_tolerate() {
+        let p = pod(json!({"containers": []}));
+        let mut info = PodInfo::new(&p);
+        info.minor = 24;
+        let s = TaintToleration.filter(&info, &tainted("NoSchedule"));
+        assert_eq!(
+            s.reasons,
+            ["node(s) had taint {dedicated: gpu}, that the pod didn't tolerate"]
+        );
+        info.minor = 25;
+        let s = TaintToleration.filter(&info, &tainted("NoSchedule"));
+        assert_eq!(
+            s.reasons,
+            ["node(s) had untolerated taint {dedicated: gpu}"]
+        );
     }
 
     #[test]
