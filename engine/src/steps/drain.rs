@@ -38,8 +38,11 @@ const DAEMONSET_WARNING: &str = "ignoring DaemonSet-managed Pods";
 const LOCAL_STORAGE_FATAL: &str =
     "Pods with local storage (use --delete-emptydir-data to override)";
 const LOCAL_STORAGE_WARNING: &str = "deleting Pods with local storage";
+/// `unmanagedFatal`: 1.30 added "cannot delete that" to it, which `errors()` prefixes with
+/// "cannot delete" again (kubernetes/kubernetes#135817, fixed in 1.36).
 const UNMANAGED_FATAL: &str =
     "cannot delete Pods that declare no controller (use --force to override)";
+const UNMANAGED_FATAL_BEFORE_1_30: &str = "Pods declare no controller (use --force to override)";
 const UNMANAGED_WARNING: &str = "deleting Pods that declare no controller";
 const MIRROR_ANNOTATION: &str = "kubernetes.io/config.mirror";
 /// The eviction subresource's 429 message.
@@ -160,6 +163,8 @@ pub fn filter(c: &Cluster, pod: &Pod, flags: Flags) -> Verdict {
                     delete: true,
                     message: UNMANAGED_WARNING.into(),
                 }
+            } else if c.settings.minor < 30 {
+                Verdict::Error(UNMANAGED_FATAL_BEFORE_1_30.into())
             } else {
                 Verdict::Error(UNMANAGED_FATAL.into())
             }
@@ -223,13 +228,7 @@ fn errors(list: &[(Pod, Verdict)]) -> Vec<String> {
     }
     groups
         .into_iter()
-        .map(|(m, pods)| {
-            if m.to_lowercase().starts_with("cannot delete") {
-                format!("{m}: {}", pods.join(", "))
-            } else {
-                format!("cannot delete {m}: {}", pods.join(", "))
-            }
-        })
+        .map(|(m, pods)| format!("cannot delete {m}: {}", pods.join(", ")))
         .collect()
 }
 
@@ -618,8 +617,10 @@ pub(super) fn drain(
                 return Ok(records);
             }
             Err(e) => {
+                // `due to error:%s` until 1.30, with a space from 1.31.
+                let space = if c.settings.minor >= 31 { " " } else { "" };
                 out.err(format!(
-                    "error: unable to drain node {name:?} due to error: {}, continuing command...",
+                    "error: unable to drain node {name:?} due to error:{space}{}, continuing command...",
                     aggregate(&e)
                 ));
                 fatal.push(e);
@@ -760,6 +761,13 @@ spec:
         for (name, p, flags, want) in cases {
             assert_eq!(filter(&c, &pod(p), flags), want, "{name}");
         }
+        let mut old = cluster();
+        old.settings.minor = 29;
+        assert_eq!(
+            filter(&old, &pod(bare), none),
+            Verdict::Error("Pods declare no controller (use --force to override)".into()),
+            "1.24 to 1.29 say it without \"that\""
+        );
     }
 
     #[test]
@@ -777,7 +785,7 @@ spec:
             errs,
             [
                 "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): x/a, y/b",
-                "cannot delete Pods that declare no controller (use --force to override): x/a"
+                "cannot delete cannot delete Pods that declare no controller (use --force to override): x/a"
             ]
         );
         assert!(aggregate(&errs).starts_with("[cannot delete DaemonSet"));
