@@ -237,6 +237,8 @@ pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
     let mut items = Vec::new();
     let mut settings = Settings::default();
     let mut kind_cluster: Option<(Value, String, u32)> = None;
+    // Where the KubeSchedulerConfiguration document stands, for its version check.
+    let mut scheduler_config_at: Option<(String, u32)> = None;
     let mut has_nodes = false;
     let mut static_pods = Vec::new();
 
@@ -354,7 +356,10 @@ pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
                                     .map_err(|e| vec![(String::new(), e)]),
                             };
                         match checked {
-                            Ok(()) => settings.scheduler_config = Some(value),
+                            Ok(()) => {
+                                settings.scheduler_config = Some(value);
+                                scheduler_config_at = Some((input.name.clone(), line));
+                            }
                             Err(errs) => {
                                 for (field, e) in errs {
                                     let at = if field.is_empty() {
@@ -426,6 +431,20 @@ pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
         });
     }
 
+    // kube-scheduler decodes its configuration with the versions its release registers.
+    if let (Some(v), Some((file, line))) = (&settings.scheduler_config, &scheduler_config_at) {
+        let api_version = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        if let Some(e) = crate::scheduler::config::unregistered_version(api_version, settings.minor)
+        {
+            notes.push(Note {
+                file: file.clone(),
+                line: *line,
+                severity: Severity::Error,
+                message: format!("KubeSchedulerConfiguration: {e}"),
+            });
+            settings.scheduler_config = None;
+        }
+    }
     let mut cluster = Cluster::new(settings.clone());
     let (_, problems) = crate::admission::enabled(&settings);
     for (error, history) in problems.unknown {

@@ -700,6 +700,26 @@ pub fn num_feasible_nodes_to_find(percentage: Option<i64>, num_all_nodes: usize)
     n.max(MIN_FEASIBLE_NODES_TO_FIND)
 }
 
+/// The versions of `kubescheduler.config.k8s.io` each kube-scheduler registers: v1beta2 from
+/// 1.22 until its removal in 1.28 (kubernetes/kubernetes#117649), v1beta3 from 1.23 until 1.29
+/// (#119994), v1 from 1.25. Any other version fails the decoding with the scheme's error.
+pub fn unregistered_version(api_version: &str, minor: u32) -> Option<String> {
+    let version = api_version
+        .strip_prefix(SCHEDULER_CONFIG_GROUP)
+        .unwrap_or("");
+    let registered = match version {
+        "v1beta2" => (22..=27).contains(&minor),
+        "v1beta3" => (23..=28).contains(&minor),
+        "v1" => minor >= 25,
+        _ => false,
+    };
+    (!registered).then(|| {
+        format!(
+            "no kind \"KubeSchedulerConfiguration\" is registered for version \"{api_version}\" in scheme \"k8s.io/kubernetes/pkg/scheduler/apis/config/scheme/scheme.go:30\""
+        )
+    })
+}
+
 /// The scheduler profiles of a configuration, by `schedulerName`, on top of the default
 /// profile. An error is kube-scheduler's start-up error (`scheduler.New` wrapping
 /// `profile.NewMap`) for a plugin that does not exist or does not extend the extension point
@@ -777,6 +797,30 @@ mod tests {
         for (name, p, n, want) in cases {
             assert_eq!(num_feasible_nodes_to_find(p, n), want, "{name}");
         }
+    }
+
+    #[test]
+    fn each_release_registers_its_configuration_versions() {
+        let g = SCHEDULER_CONFIG_GROUP;
+        let cases = [
+            ("v1", 24, false),
+            ("v1", 25, true),
+            ("v1beta2", 24, true),
+            ("v1beta2", 27, true),
+            ("v1beta2", 28, false),
+            ("v1beta3", 28, true),
+            ("v1beta3", 29, false),
+            ("v1beta1", 24, false),
+            ("v2", 34, false),
+        ];
+        for (v, minor, ok) in cases {
+            let got = unregistered_version(&format!("{g}{v}"), minor);
+            assert_eq!(got.is_none(), ok, "{v} on 1.{minor}: {got:?}");
+        }
+        assert_eq!(
+            unregistered_version("kubescheduler.config.k8s.io/v1beta1", 24).as_deref(),
+            Some("no kind \"KubeSchedulerConfiguration\" is registered for version \"kubescheduler.config.k8s.io/v1beta1\" in scheme \"k8s.io/kubernetes/pkg/scheduler/apis/config/scheme/scheme.go:30\"")
+        );
     }
 
     #[test]
