@@ -499,13 +499,19 @@ pub fn run_phase(
         let noted = attrs.notes.len();
         let result = match phase {
             Phase::Mutate => {
-                let before = attrs.object.as_ref().map(Object::to_value);
+                // Most plugins change nothing: compare the objects, and serialize the two
+                // sides of the diff only when they differ.
+                let before = attrs.object.clone();
                 p.admit(attrs, view).map(|()| {
+                    if before == attrs.object {
+                        return (None, None);
+                    }
+                    let before = before.as_ref().map(Object::to_value);
                     let after = attrs.object.as_ref().map(Object::to_value);
-                    if before != after {
-                        (before, after)
-                    } else {
+                    if before == after {
                         (None, None)
+                    } else {
+                        (before, after)
                     }
                 })
             }

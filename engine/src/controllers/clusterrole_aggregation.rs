@@ -20,25 +20,28 @@ pub fn reconcile(c: &mut Cluster) -> bool {
     let aggregated: Vec<String> = cluster_roles(c)
         .into_iter()
         .filter(|r| r.aggregation_rule.is_some())
-        .filter_map(|r| r.metadata.name)
+        .filter_map(|r| r.metadata.name.clone())
         .collect();
     let mut changed = false;
     for name in aggregated {
         // Each role sees the roles as the previous ones left them, so chains (view → edit →
         // admin) settle in one pass.
-        let roles = cluster_roles(c);
-        let Some(role) = roles
-            .iter()
-            .find(|r| r.metadata.name.as_deref() == Some(&name))
-        else {
-            continue;
+        let rules = {
+            let roles = cluster_roles(c);
+            let Some(role) = roles
+                .iter()
+                .find(|r| r.metadata.name.as_deref() == Some(&name))
+            else {
+                continue;
+            };
+            let Ok(rules) = aggregate(role, &roles) else {
+                continue;
+            };
+            if same_rules(&rules, role.rules.as_deref().unwrap_or(&[])) {
+                continue;
+            }
+            rules
         };
-        let Ok(rules) = aggregate(role, &roles) else {
-            continue;
-        };
-        if same_rules(&rules, role.rules.as_deref().unwrap_or(&[])) {
-            continue;
-        }
         let key = ObjRef::new("ClusterRole", "", &name);
         changed |= c.store.modify(&key, |o| {
             if let Object::ClusterRole(r) = o {
@@ -49,25 +52,26 @@ pub fn reconcile(c: &mut Cluster) -> bool {
     changed
 }
 
-fn cluster_roles(c: &Cluster) -> Vec<ClusterRole> {
+/// The cluster roles as the store holds them (borrowed: the aggregator runs every round).
+fn cluster_roles(c: &Cluster) -> Vec<&ClusterRole> {
     c.store
         .list("ClusterRole")
         .filter_map(|s| match &s.obj {
-            Object::ClusterRole(r) => Some((**r).clone()),
+            Object::ClusterRole(r) => Some(r.as_ref()),
             _ => None,
         })
         .collect()
 }
 
 /// The rules `role` aggregates from `all` (listed in name order).
-pub fn aggregate(role: &ClusterRole, all: &[ClusterRole]) -> Result<Vec<PolicyRule>, String> {
+pub fn aggregate(role: &ClusterRole, all: &[&ClusterRole]) -> Result<Vec<PolicyRule>, String> {
     let mut rules: Vec<PolicyRule> = Vec::new();
     let selectors = role
         .aggregation_rule
         .as_ref()
         .and_then(|a| a.cluster_role_selectors.as_deref())
         .unwrap_or(&[]);
-    let mut by_name: Vec<&ClusterRole> = all.iter().collect();
+    let mut by_name: Vec<&ClusterRole> = all.to_vec();
     by_name.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
     for selector in selectors {
         let selector = Selector::from_label_selector(selector)?;
@@ -144,14 +148,14 @@ mod tests {
         let mut self_labelled = target.clone();
         self_labelled.metadata.labels = Some([("x".to_string(), "true".to_string())].into());
         self_labelled.rules = Some(vec![]);
-        let all = vec![
+        let all = [
             labelled("zeta", "x", &["secrets"]),
             labelled("alpha", "x", &["pods"]),
             labelled("beta", "x", &["pods"]),
             labelled("other", "y", &["nodes"]),
             self_labelled.clone(),
         ];
-        let rules = aggregate(&self_labelled, &all).unwrap();
+        let rules = aggregate(&self_labelled, &all.iter().collect::<Vec<_>>()).unwrap();
         assert_eq!(resources(&rules), [vec!["pods"], vec!["secrets"]]);
     }
 
@@ -161,19 +165,19 @@ mod tests {
             "mine",
             json!([{"matchLabels": {"y": "true"}}, {"matchLabels": {"x": "true"}}]),
         );
-        let all = vec![
+        let all = [
             labelled("a", "x", &["pods"]),
             labelled("b", "y", &["nodes"]),
         ];
         assert_eq!(
-            resources(&aggregate(&target, &all).unwrap()),
+            resources(&aggregate(&target, &all.iter().collect::<Vec<_>>()).unwrap()),
             [vec!["nodes"], vec!["pods"]]
         );
         let bad = aggregating(
             "bad",
             json!([{"matchExpressions": [{"key": "x", "operator": "Near"}]}]),
         );
-        assert!(aggregate(&bad, &all).is_err());
+        assert!(aggregate(&bad, &all.iter().collect::<Vec<_>>()).is_err());
     }
 
     #[test]

@@ -267,7 +267,7 @@ fn sync(c: &mut Cluster, ds: &DaemonSet) -> bool {
     let owned: Vec<Pod> = c
         .store
         .list_ns("Pod", &ns)
-        .filter_map(|s| s.obj.as_pod().cloned())
+        .filter_map(|s| s.obj.as_pod())
         .filter(|p| {
             p.metadata
                 .owner_references
@@ -275,6 +275,7 @@ fn sync(c: &mut Cluster, ds: &DaemonSet) -> bool {
                 .flatten()
                 .any(|o| o.uid == uid && o.controller == Some(true))
         })
+        .cloned()
         .collect();
     let mut by_node: BTreeMap<String, Vec<Pod>> = BTreeMap::new();
     for p in &owned {

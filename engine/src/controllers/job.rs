@@ -134,7 +134,7 @@ fn sync(c: &mut Cluster, key: &ObjRef) -> bool {
     let pods: Vec<Pod> = c
         .store
         .list_ns("Pod", &key.namespace)
-        .filter_map(|s| s.obj.as_pod().cloned())
+        .filter_map(|s| s.obj.as_pod())
         .filter(|p| {
             p.metadata
                 .owner_references
@@ -142,6 +142,7 @@ fn sync(c: &mut Cluster, key: &ObjRef) -> bool {
                 .flatten()
                 .any(|o| o.uid == uid && o.controller == Some(true))
         })
+        .cloned()
         .collect();
     let active: Vec<&Pod> = pods
         .iter()

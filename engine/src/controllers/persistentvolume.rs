@@ -1057,8 +1057,16 @@ fn select_nodes(c: &mut Cluster) -> bool {
     let pods: Vec<Pod> = c
         .store
         .list("Pod")
-        .filter_map(|s| s.obj.as_pod().cloned())
+        .filter_map(|s| s.obj.as_pod())
         .filter(|p| p.spec.as_ref().is_some_and(|s| s.node_name.is_some()))
+        // Only pods with claims matter; clone those alone.
+        .filter(|p| {
+            p.spec
+                .iter()
+                .flat_map(|s| s.volumes.iter().flatten())
+                .any(|v| v.persistent_volume_claim.is_some())
+        })
+        .cloned()
         .collect();
     let mut changed = false;
     for pod in pods {

@@ -57,7 +57,7 @@ fn sync(c: &mut Cluster, rs: &ReplicaSet) -> bool {
     let mut pods: Vec<Pod> = c
         .store
         .list_ns("Pod", &ns)
-        .filter_map(|s| s.obj.as_pod().cloned())
+        .filter_map(|s| s.obj.as_pod())
         .filter(|p| p.metadata.deletion_timestamp.is_none())
         .filter(|p| {
             p.metadata
@@ -66,6 +66,7 @@ fn sync(c: &mut Cluster, rs: &ReplicaSet) -> bool {
                 .flatten()
                 .any(|o| o.uid == uid)
         })
+        .cloned()
         .collect();
     let have = i32::try_from(pods.len()).unwrap_or(i32::MAX);
     let mut changed = false;
@@ -118,7 +119,7 @@ fn sync(c: &mut Cluster, rs: &ReplicaSet) -> bool {
     let owned: Vec<Pod> = c
         .store
         .list_ns("Pod", &ns)
-        .filter_map(|s| s.obj.as_pod().cloned())
+        .filter_map(|s| s.obj.as_pod())
         .filter(|p| {
             p.metadata
                 .owner_references
@@ -126,6 +127,7 @@ fn sync(c: &mut Cluster, rs: &ReplicaSet) -> bool {
                 .flatten()
                 .any(|o| o.uid == uid)
         })
+        .cloned()
         .collect();
     let replicas = i32::try_from(owned.len()).unwrap_or(i32::MAX);
     let ready = i32::try_from(

@@ -85,7 +85,8 @@ pub fn reconcile(c: &mut Cluster) -> bool {
             n.add_pod(pod);
         }
     }
-    let mut signature = cluster_signature(&nodes);
+    // Computed when first needed and again after a binding changes the nodes.
+    let mut signature: Option<u64> = None;
     for (_, _, _, key) in queue {
         let Some(pod) = c.store.get(&key).and_then(|s| s.obj.as_pod()).cloned() else {
             continue;
@@ -100,7 +101,10 @@ pub fn reconcile(c: &mut Cluster) -> bool {
         };
         // The pod's claims are part of what it was tried against (VolumeBinding).
         let claims = scheduler::plugins::volume_binding::claims_signature(&c.store, &pod);
-        if c.unschedulable.get(&key) == Some(&(signature ^ claims)) {
+        let tried = c.unschedulable.get(&key).copied();
+        if tried.is_some_and(|t| {
+            t == *signature.get_or_insert_with(|| cluster_signature(&nodes)) ^ claims
+        }) {
             continue;
         }
         let scheduler_name = name.to_string();
@@ -141,7 +145,7 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                 if let Some(i) = nodes.iter().position(|n| n.name == node) {
                     nodes[i].add_pod(&pod);
                 }
-                signature = cluster_signature(&nodes);
+                signature = None;
                 changed = true;
             }
             Some(node) => {
@@ -152,7 +156,7 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                         nodes[i].add_pod(bound);
                     }
                 }
-                signature = cluster_signature(&nodes);
+                signature = None;
                 changed = true;
             }
             None => {
@@ -183,7 +187,8 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                     message,
                     &scheduler_name,
                 );
-                c.unschedulable.insert(key.clone(), signature ^ claims);
+                let sig = *signature.get_or_insert_with(|| cluster_signature(&nodes));
+                c.unschedulable.insert(key.clone(), sig ^ claims);
                 changed = true;
             }
         }
