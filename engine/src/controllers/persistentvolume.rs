@@ -725,35 +725,17 @@ fn provision(
                 event(c, "Warning", "ProvisioningFailed", key, failed(&e), SOURCE);
                 return false;
             }
-            return match create_volume(c, claim, class_name, class, plugin.name) {
-                Ok(pv_name) => {
-                    let msg = format!(
-                        "Successfully provisioned volume {pv_name} using {}",
-                        plugin.name
-                    );
-                    event(c, "Normal", "ProvisioningSucceeded", key, msg, SOURCE);
-                    true
-                }
-                Err(e) if e.reason == crate::status::Reason::AlreadyExists => false,
-                Err(e) => {
-                    event(
-                        c,
-                        "Warning",
-                        "ProvisioningFailed",
-                        key,
-                        failed(&e.message),
-                        SOURCE,
-                    );
-                    false
-                }
-            };
+            let created = create_volume(c, claim, class_name, class, plugin.name);
+            let succeeded =
+                |pv: &str| format!("Successfully provisioned volume {pv} using {}", plugin.name);
+            return report_created(c, key, created, succeeded, failed, SOURCE);
         }
         None => {}
     }
     let provisioner = provisioners::migrated(&class.provisioner, minor)
         .unwrap_or(&class.provisioner)
         .to_string();
-    let mut changed = c.store.modify(&key, |o| {
+    let changed = c.store.modify(&key, |o| {
         let a = o.meta_mut().annotations.get_or_insert_with(BTreeMap::new);
         a.insert(ANN_BETA_STORAGE_PROVISIONER.into(), provisioner.clone());
         a.insert(ANN_STORAGE_PROVISIONER.into(), provisioner.clone());
@@ -804,18 +786,35 @@ fn provision(
         );
         return changed;
     }
-    match create_volume(c, claim, class_name, class, &provisioner) {
+    let created = create_volume(c, claim, class_name, class, &provisioner);
+    let succeeded = |pv: &str| format!("Successfully provisioned volume {pv}");
+    changed | report_created(c, key, created, succeeded, failed, &provisioner)
+}
+
+/// The events for a volume a provisioner created: `ProvisioningSucceeded`, nothing when it
+/// exists already (an earlier round made it), `ProvisioningFailed` otherwise. Whether a volume
+/// was created.
+fn report_created(
+    c: &mut Cluster,
+    key: ObjRef,
+    created: Result<String, crate::status::ApiError>,
+    succeeded: impl Fn(&str) -> String,
+    failed: impl Fn(&str) -> String,
+    source: &str,
+) -> bool {
+    match created {
         Ok(pv_name) => {
-            changed = true;
-            c.store.event(
+            event(
+                c,
                 "Normal",
                 "ProvisioningSucceeded",
                 key,
-                format!("Successfully provisioned volume {pv_name}"),
-                &provisioner,
+                succeeded(&pv_name),
+                source,
             );
+            true
         }
-        Err(e) if e.reason == crate::status::Reason::AlreadyExists => {}
+        Err(e) if e.reason == crate::status::Reason::AlreadyExists => false,
         Err(e) => {
             event(
                 c,
@@ -823,11 +822,11 @@ fn provision(
                 "ProvisioningFailed",
                 key,
                 failed(&e.message),
-                &provisioner,
+                source,
             );
+            false
         }
     }
-    changed
 }
 
 /// Creates the volume a provisioner makes for the claim: named `pvc-<claim uid>`, of the
