@@ -429,6 +429,7 @@ impl Cluster {
         );
         let mut obj = decode::decode(manifest, info).map_err(decode_error)?;
         defaults::apply(&mut obj);
+        defaults::drop_disabled_fields(&mut obj, self.settings.minor);
         let key = ObjRef::of(&obj);
         let user = self.settings.user.clone();
         let obj = self
@@ -471,6 +472,7 @@ impl Cluster {
         );
         let mut obj = decode::decode(merged, info).map_err(decode_error)?;
         defaults::apply(&mut obj);
+        defaults::drop_disabled_fields(&mut obj, self.settings.minor);
         let user = self.settings.user.clone();
         let obj = self
             .admit_request(
@@ -495,6 +497,7 @@ impl Cluster {
         user: &UserInfo,
     ) -> Result<ObjRef, ApiError> {
         defaults::apply(&mut obj);
+        defaults::drop_disabled_fields(&mut obj, self.settings.minor);
         let info = obj.info();
         let key = ObjRef::of(&obj);
         let obj = self

@@ -16,6 +16,20 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use crate::object::Object;
 use crate::quantity::Quantity;
 
+/// `dropDisabledFields` of the registry strategies: fields of features whose gate is off in the
+/// selected version are dropped on create and update. The StatefulSet's
+/// `persistentVolumeClaimRetentionPolicy` needs `StatefulSetAutoDeletePVC`, beta and on from
+/// 1.27 (`pkg/registry/apps/statefulset/strategy.go`); before, neither defaulted nor kept.
+pub fn drop_disabled_fields(obj: &mut Object, minor: u32) {
+    if let Object::StatefulSet(s) = obj {
+        if minor < 27 {
+            if let Some(spec) = s.spec.as_mut() {
+                spec.persistent_volume_claim_retention_policy = None;
+            }
+        }
+    }
+}
+
 /// Applies the defaults of the object's kind.
 pub fn apply(obj: &mut Object) {
     match obj {
@@ -156,12 +170,14 @@ pub fn apply(obj: &mut Object) {
                         }),
                     });
                 }
-                if spec.persistent_volume_claim_retention_policy.is_none() {
-                    spec.persistent_volume_claim_retention_policy =
-                        Some(apps::StatefulSetPersistentVolumeClaimRetentionPolicy {
-                            when_deleted: Some("Retain".into()),
-                            when_scaled: Some("Retain".into()),
-                        });
+                // Each of the two is defaulted on its own (SetDefaults_StatefulSet).
+                let policy = spec
+                    .persistent_volume_claim_retention_policy
+                    .get_or_insert_with(Default::default);
+                for field in [&mut policy.when_deleted, &mut policy.when_scaled] {
+                    if field.as_deref().is_none_or(str::is_empty) {
+                        *field = Some("Retain".into());
+                    }
                 }
                 if let Some(t) = spec.template.spec.as_mut() {
                     pod_spec(t);
@@ -494,5 +510,32 @@ mod tests {
         ] {
             assert_eq!(pull_policy_for(image), policy, "{image}");
         }
+    }
+
+    #[test]
+    fn the_claim_retention_policy_exists_only_from_1_27() {
+        let sts = |minor: u32| {
+            let v = serde_json::json!({"metadata": {"name": "web"}, "spec": {
+                "selector": {"matchLabels": {"app": "web"}}, "serviceName": "web",
+                "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": []}},
+                "persistentVolumeClaimRetentionPolicy": {"whenScaled": "Delete"}}});
+            let mut obj =
+                Object::StatefulSet(Box::new(serde_json::from_value(v).unwrap_or_default()));
+            apply(&mut obj);
+            drop_disabled_fields(&mut obj, minor);
+            match obj {
+                Object::StatefulSet(s) => s
+                    .spec
+                    .and_then(|s| s.persistent_volume_claim_retention_policy),
+                _ => None,
+            }
+        };
+        assert!(
+            sts(26).is_none(),
+            "StatefulSetAutoDeletePVC is off before 1.27"
+        );
+        let kept = sts(27).unwrap_or_default();
+        assert_eq!(kept.when_scaled.as_deref(), Some("Delete"));
+        assert_eq!(kept.when_deleted.as_deref(), Some("Retain"), "defaulted");
     }
 }
