@@ -40,7 +40,8 @@ pub struct Cluster {
     pub(crate) unschedulable: BTreeMap<ObjRef, u64>,
     /// Pods the scheduler assumed on a node while VolumeBinding's PreBind waits for their
     /// WaitForFirstConsumer claims to be provisioned and bound.
-    pub(crate) waiting_on_volumes: BTreeMap<ObjRef, String>,
+    /// Keyed by pod, with its uid (a pod recreated under the same name starts over) and node.
+    pub(crate) waiting_on_volumes: BTreeMap<ObjRef, (String, String)>,
     /// The scheduler's `nextStartNodeIndex` (percentageOfNodesToScore).
     pub(crate) next_start_node_index: usize,
     /// `Warning:` lines admission returned for the last request.

@@ -359,15 +359,19 @@ pub fn events(store: &Store, namespace: Option<&str>, warnings_only: bool) -> St
         .filter(|(_, e)| !warnings_only || e.type_ == "Warning")
         .filter(|(_, e)| namespace.is_none_or(|ns| event_namespace(e) == ns))
         .collect();
-    // `<name>.<hex>` compared as strings: the name, then the `.`, then the time.
+    // The event's name as client-go makes it, `<name>.<creation time in hex nanoseconds>`,
+    // compared as a string; events of the same second keep the order they happened in.
+    let name = |e: &crate::store::EventRecord| {
+        let secs = crate::store::EPOCH.saturating_add(e.first_seen);
+        let nanos = u64::try_from(secs)
+            .unwrap_or(0)
+            .saturating_mul(1_000_000_000);
+        format!("{}.{nanos:x}", e.involved_object.name)
+    };
     listed.sort_by(|(i, a), (j, b)| {
         event_namespace(a)
             .cmp(event_namespace(b))
-            .then_with(|| {
-                let key = |e: &crate::store::EventRecord| format!("{}.", e.involved_object.name);
-                key(a).cmp(&key(b))
-            })
-            .then(a.first_seen.cmp(&b.first_seen))
+            .then_with(|| name(a).cmp(&name(b)))
             .then(i.cmp(j))
     });
     let rows: Vec<Vec<String>> = listed
@@ -940,6 +944,9 @@ mod tests {
             "c".into(),
             "s",
         );
+        // `web.0.<hex>` sorts before `web.<hex>`: '0' comes before the time's first digit.
+        let web0 = ObjRef::new("Pod", "default", "web.0");
+        store.event("Normal", "Created", web0, "d".into(), "s");
         let all = events(&store, None, false);
         let objects: Vec<&str> = all
             .lines()
@@ -949,12 +956,18 @@ mod tests {
         // `web-0.` sorts before `web.`; the node's event is stored in `default`.
         assert_eq!(
             objects,
-            ["pod/api", "node/kind-worker", "pod/web-0", "pod/web"],
+            [
+                "pod/api",
+                "node/kind-worker",
+                "pod/web-0",
+                "pod/web.0",
+                "pod/web"
+            ],
             "{all}"
         );
         let default_only = events(&store, Some("default"), false);
         assert!(default_only.starts_with("LAST SEEN"), "{default_only}");
-        assert_eq!(default_only.lines().count(), 4, "{default_only}");
+        assert_eq!(default_only.lines().count(), 5, "{default_only}");
         assert_eq!(
             events(&store, Some("kube-system"), false),
             "No resources found in kube-system namespace.\n"

@@ -146,6 +146,13 @@ pub fn last_attempt<'a>(c: &'a Cluster, pod: &ObjRef) -> Option<&'a Attempt> {
     c.attempts.iter().rev().find(|a| &a.pod == pod)
 }
 
+/// Whether the scheduler chose a node for the pod and its binding waits for the pod's
+/// WaitForFirstConsumer claims (VolumeBinding's PreBind).
+pub fn binding_waits_for_volumes(c: &Cluster, namespace: &str, name: &str) -> bool {
+    c.waiting_on_volumes
+        .contains_key(&ObjRef::new("Pod", namespace, name))
+}
+
 /// What a pod that is not running yet waits on, besides the scheduler: its own warnings (a
 /// `FailedAttachVolume`), and the last warning of each of its claims that is not bound (a
 /// `ProvisioningFailed`), as `<reason>: <message>` lines, the claim's as

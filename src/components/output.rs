@@ -179,7 +179,8 @@ pub fn output(props: &OutputProps) -> Html {
                     })
                 });
                 let waiting = views::waiting_on(&m.run.cluster, ns, name);
-                Some(html! { <WhyHere {pod} {attempt} {on_close} {on_trace} {waiting} /> })
+                let binding_waits = views::binding_waits_for_volumes(&m.run.cluster, ns, name);
+                Some(html! { <WhyHere {pod} {attempt} {on_close} {on_trace} {waiting} {binding_waits} /> })
             });
             let volumes = NodeVolumes(Rc::new(node_volumes(&m.storage, &m.nodes)));
             html! { <ContextProvider<NodeVolumes> context={volumes}>

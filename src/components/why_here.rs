@@ -19,6 +19,9 @@ pub struct WhyHereProps {
     /// What the pod waits on besides the scheduler (`views::waiting_on`).
     #[prop_or_default]
     pub waiting: Vec<String>,
+    /// The scheduler chose a node and the binding waits for the pod's volumes.
+    #[prop_or_default]
+    pub binding_waits: bool,
 }
 
 /// Plugin names in order of first appearance across the nodes.
@@ -78,8 +81,10 @@ pub fn why_here(props: &WhyHereProps) -> Html {
                 <div class="waiting-on">
                     <p class="muted">{ if pod.node.is_some() {
                         "Placed, but its containers cannot start yet:"
-                    } else {
+                    } else if props.binding_waits {
                         "The scheduler chose a node; the binding waits for the pod's volumes:"
+                    } else {
+                        "Its claims are not bound:"
                     } }</p>
                     <ul>{ for props.waiting.iter().map(|w| html! { <li class="fail-msg">{ w.clone() }</li> }) }</ul>
                 </div>

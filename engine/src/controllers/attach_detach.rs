@@ -37,7 +37,9 @@ fn attachable(pv: &PersistentVolume) -> bool {
         return false;
     };
     if let Some(csi) = &s.csi {
-        return !NO_ATTACH_DRIVERS.contains(&csi.driver.as_str());
+        // kubefiddle's stand-in source for an in-tree plugin's volume is not a CSI driver.
+        return !NO_ATTACH_DRIVERS.contains(&csi.driver.as_str())
+            && !csi.driver.starts_with("kubernetes.io/");
     }
     s.aws_elastic_block_store.is_some()
         || s.gce_persistent_disk.is_some()
@@ -98,6 +100,8 @@ pub fn blocked(store: &Store, pod: &Pod) -> Option<(String, Vec<String>)> {
             .list("Pod")
             .filter_map(|s| s.obj.as_pod())
             .filter(|p| p.metadata.deletion_timestamp.is_none() && node_of(p).is_some())
+            // Finished pods are out of the desired state of the world: their disks detach.
+            .filter(|p| !crate::scheduler::is_terminal(p))
             .filter(|p| {
                 volumes_of(store, p)
                     .iter()

@@ -717,32 +717,28 @@ fn provision(
             return false;
         }
         Some(Plugin::InTree(plugin)) => {
+            // "Add provisioner annotation to be consistent with external provisioner workflow".
+            let annotated = set_claim_provisioner(c, &key, plugin.name, None);
             // The PV controller's words for a plugin's error.
             let failed = |e: &str| {
                 format!("Failed to provision volume with StorageClass \"{class_name}\": {e}")
             };
             if let Err(e) = provisioners::in_tree_check(&plugin, claim) {
                 event(c, "Warning", "ProvisioningFailed", key, failed(&e), SOURCE);
-                return false;
+                return annotated;
             }
             let created = create_volume(c, claim, class_name, class, plugin.name);
             let succeeded =
                 |pv: &str| format!("Successfully provisioned volume {pv} using {}", plugin.name);
-            return report_created(c, key, created, succeeded, failed, SOURCE);
+            return annotated | report_created(c, key, created, succeeded, failed, SOURCE);
         }
         None => {}
     }
     let provisioner = provisioners::migrated(&class.provisioner, minor)
         .unwrap_or(&class.provisioner)
         .to_string();
-    let changed = c.store.modify(&key, |o| {
-        let a = o.meta_mut().annotations.get_or_insert_with(BTreeMap::new);
-        a.insert(ANN_BETA_STORAGE_PROVISIONER.into(), provisioner.clone());
-        a.insert(ANN_STORAGE_PROVISIONER.into(), provisioner.clone());
-        if provisioner != class.provisioner {
-            a.insert("pv.kubernetes.io/migrated-to".into(), provisioner.clone());
-        }
-    });
+    let migrated = (provisioner != class.provisioner).then_some(provisioner.as_str());
+    let changed = set_claim_provisioner(c, &key, &provisioner, migrated);
     event(
         c,
         "Normal",
@@ -789,6 +785,24 @@ fn provision(
     let created = create_volume(c, claim, class_name, class, &provisioner);
     let succeeded = |pv: &str| format!("Successfully provisioned volume {pv}");
     changed | report_created(c, key, created, succeeded, failed, &provisioner)
+}
+
+/// `setClaimProvisioner`: the claim names its provisioner (and, for a migrated in-tree name,
+/// the CSI driver it went to).
+fn set_claim_provisioner(
+    c: &mut Cluster,
+    key: &ObjRef,
+    provisioner: &str,
+    migrated_to: Option<&str>,
+) -> bool {
+    c.store.modify(key, |o| {
+        let a = o.meta_mut().annotations.get_or_insert_with(BTreeMap::new);
+        a.insert(ANN_BETA_STORAGE_PROVISIONER.into(), provisioner.to_string());
+        a.insert(ANN_STORAGE_PROVISIONER.into(), provisioner.to_string());
+        if let Some(driver) = migrated_to {
+            a.insert("pv.kubernetes.io/migrated-to".into(), driver.to_string());
+        }
+    })
 }
 
 /// The events for a volume a provisioner created: `ProvisioningSucceeded`, nothing when it
@@ -1106,9 +1120,6 @@ fn select_nodes(c: &mut Cluster) -> bool {
     changed
 }
 
-/// Whether every claim a pod mounts is Bound: the kubelet's volume manager
-/// (`pkg/kubelet/volumemanager`, `WaitForAttachAndMount`) keeps a pod in ContainerCreating
-/// until then.
 /// The pod's claims of a WaitForFirstConsumer class that are not bound yet: the ones
 /// VolumeBinding's PreBind hands the chosen node to.
 pub fn delayed_unbound_claims(store: &crate::store::Store, pod: &Pod) -> Vec<ObjRef> {
@@ -1135,6 +1146,9 @@ pub fn delayed_unbound_claims(store: &crate::store::Store, pod: &Pod) -> Vec<Obj
         .collect()
 }
 
+/// Whether every claim a pod mounts is Bound: the kubelet's volume manager
+/// (`pkg/kubelet/volumemanager`, `WaitForAttachAndMount`) keeps a pod in ContainerCreating
+/// until then.
 pub fn pod_claims_bound(store: &crate::store::Store, pod: &Pod) -> bool {
     let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
     pod.spec

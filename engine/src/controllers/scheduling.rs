@@ -29,7 +29,10 @@ pub fn reconcile(c: &mut Cluster) -> bool {
             if spec.node_name.is_some() || pod.metadata.deletion_timestamp.is_some() {
                 return None;
             }
-            if c.waiting_on_volumes.contains_key(&ObjRef::of(&s.obj)) {
+            if c.waiting_on_volumes
+                .get(&ObjRef::of(&s.obj))
+                .is_some_and(|(uid, _)| Some(uid) == pod.metadata.uid.as_ref())
+            {
                 return None;
             }
             // SchedulingGates' PreEnqueue: a gated pod never reaches the active queue.
@@ -79,7 +82,7 @@ pub fn reconcile(c: &mut Cluster) -> bool {
         .collect();
     // The pods PreBind still waits for hold their node's resources (the scheduler's cache
     // keeps them assumed).
-    for (key, node) in &c.waiting_on_volumes {
+    for (key, (_, node)) in &c.waiting_on_volumes {
         let pod = c.store.get(key).and_then(|s| s.obj.as_pod());
         if let (Some(pod), Some(n)) = (pod, nodes.iter_mut().find(|n| &n.name == node)) {
             n.add_pod(pod);
@@ -141,9 +144,18 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                 // VolumeBinding's PreBind: the claims get the chosen node, and the binding
                 // waits until they are bound.
                 c.unschedulable.remove(&key);
-                c.waiting_on_volumes.insert(key.clone(), node.clone());
+                let uid = pod.metadata.uid.clone().unwrap_or_default();
+                c.waiting_on_volumes
+                    .insert(key.clone(), (uid, node.clone()));
                 if let Some(i) = nodes.iter().position(|n| n.name == node) {
                     nodes[i].add_pod(&pod);
+                }
+                // The claims now carry the node: the next pods' VolumeBinding sees it.
+                let storage = std::sync::Arc::new(
+                    scheduler::plugins::volume_binding::StorageSnapshot::from_store(&c.store),
+                );
+                for n in &mut nodes {
+                    n.storage = storage.clone();
                 }
                 signature = None;
                 changed = true;
@@ -246,19 +258,28 @@ fn waits_for_volumes(c: &mut Cluster, pod: &k8s_openapi::api::core::v1::Pod, nod
 /// ones deleted meanwhile. (A real PreBind gives up after `bindTimeoutSeconds`, 600 s;
 /// kubefiddle's pods keep waiting.)
 fn bind_waiting(c: &mut Cluster) -> bool {
-    let waiting: Vec<(ObjRef, String)> = c
+    let waiting: Vec<(ObjRef, String, String)> = c
         .waiting_on_volumes
         .iter()
-        .map(|(k, n)| (k.clone(), n.clone()))
+        .map(|(k, (uid, n))| (k.clone(), uid.clone(), n.clone()))
         .collect();
     let mut changed = false;
-    for (key, node) in waiting {
+    for (key, uid, node) in waiting {
         let pod = c.store.get(&key).and_then(|s| s.obj.as_pod()).cloned();
-        let Some(pod) = pod.filter(|p| p.metadata.deletion_timestamp.is_none()) else {
+        // Gone, being deleted, or another pod of the same name: forget the old binding.
+        let Some(pod) = pod.filter(|p| {
+            p.metadata.deletion_timestamp.is_none() && p.metadata.uid.as_deref() == Some(&uid)
+        }) else {
             c.waiting_on_volumes.remove(&key);
             continue;
         };
         if !crate::controllers::persistentvolume::pod_claims_bound(&c.store, &pod) {
+            // A claim deleted or being deleted meanwhile: the binding fails and the pod goes
+            // back to the queue, where PreFilter says why (upstream, after PreBind's timeout).
+            if scheduler::plugins::volume_binding::pre_filter(&c.store, &pod).is_some() {
+                c.waiting_on_volumes.remove(&key);
+                changed = true;
+            }
             continue;
         }
         c.waiting_on_volumes.remove(&key);

@@ -256,6 +256,17 @@ impl FilterPlugin for VolumeBinding {
                         unbound_ok = false;
                         continue;
                     };
+                    // `FindPodVolumes`' fast path: a claim another pod's binding already gave
+                    // a node is provisioned there, and only there.
+                    let selected = claim.metadata.annotations.as_ref().and_then(|a| {
+                        a.get(crate::controllers::persistentvolume::ANN_SELECTED_NODE)
+                    });
+                    if let Some(selected) = selected {
+                        if *selected != node.name {
+                            unbound_ok = false;
+                        }
+                        continue;
+                    }
                     let candidates: Vec<PersistentVolume> = storage
                         .volumes
                         .values()
