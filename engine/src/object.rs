@@ -66,6 +66,12 @@ impl Scope for ClusterResourceScope {
     const NAMESPACED: bool = false;
 }
 
+/// A served kind's Rust type: `Store::typed::<ReplicaSet>()` lists its objects typed.
+pub trait Typed: Sized {
+    const KIND: &'static str;
+    fn from_object(o: &Object) -> Option<&Self>;
+}
+
 macro_rules! kinds {
     ($( $variant:ident => $ty:ty, [$($short:literal),*] );* $(;)?) => {
         /// An object of one of the served kinds.
@@ -73,6 +79,16 @@ macro_rules! kinds {
         pub enum Object {
             $( $variant(Box<$ty>), )*
         }
+
+        $( impl Typed for $ty {
+            const KIND: &'static str = <$ty as Resource>::KIND;
+            fn from_object(o: &Object) -> Option<&Self> {
+                match o {
+                    Object::$variant(x) => Some(x),
+                    _ => None,
+                }
+            }
+        } )*
 
         /// Every served kind, in the order `kubectl api-resources` would group them.
         pub static KINDS: &[KindInfo] = &[

@@ -124,6 +124,11 @@ impl Store {
     }
 
     /// All objects of a kind in one namespace.
+    /// The objects of one kind, typed, in the store's order.
+    pub fn typed<'a, T: crate::object::Typed + 'a>(&'a self) -> impl Iterator<Item = &'a T> + 'a {
+        self.list(T::KIND).filter_map(|s| T::from_object(&s.obj))
+    }
+
     pub fn list_ns<'a>(
         &'a self,
         kind: &'a str,

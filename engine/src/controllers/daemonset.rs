@@ -22,28 +22,16 @@ use k8s_openapi::api::core::v1::{
     Affinity, Node, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Pod,
     PodSpec, Toleration,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::apiserver::Cluster;
 use crate::controllers::{fnv32a, safe_encode};
 use crate::labels;
 use crate::object::Object;
-use crate::settings::UserInfo;
 use crate::store::ObjRef;
 use crate::taints;
 
 const SOURCE: &str = "daemonset-controller";
-
-fn controller_user() -> UserInfo {
-    UserInfo {
-        name: "system:serviceaccount:kube-system:daemon-set-controller".into(),
-        groups: vec![
-            "system:serviceaccounts".into(),
-            "system:serviceaccounts:kube-system".into(),
-            "system:authenticated".into(),
-        ],
-    }
-}
 
 fn toleration(key: &str, effect: &str) -> Toleration {
     Toleration {
@@ -195,13 +183,9 @@ fn ready(p: &Pod) -> bool {
 pub fn reconcile(c: &mut Cluster) -> bool {
     let sets: Vec<DaemonSet> = c
         .store
-        .list("DaemonSet")
-        .filter_map(|s| match &s.obj {
-            Object::DaemonSet(ds) if ds.metadata.deletion_timestamp.is_none() => {
-                Some((**ds).clone())
-            }
-            _ => None,
-        })
+        .typed::<DaemonSet>()
+        .filter(|v| v.metadata.deletion_timestamp.is_none())
+        .cloned()
         .collect();
     let mut changed = false;
     for ds in sets {
@@ -238,14 +222,12 @@ fn new_pod(ds: &DaemonSet, node: &str, hash: &str) -> Option<Pod> {
             namespace: ds.metadata.namespace.clone(),
             labels: Some(labels),
             annotations: meta.annotations,
-            owner_references: Some(vec![OwnerReference {
-                api_version: "apps/v1".into(),
-                kind: "DaemonSet".into(),
-                name,
-                uid: ds.metadata.uid.clone().unwrap_or_default(),
-                controller: Some(true),
-                block_owner_deletion: Some(true),
-            }]),
+            owner_references: Some(vec![super::owner_ref(
+                "DaemonSet",
+                "apps/v1",
+                &ds.metadata,
+                true,
+            )]),
             ..ObjectMeta::default()
         },
         spec: Some(spec),
@@ -268,13 +250,7 @@ fn sync(c: &mut Cluster, ds: &DaemonSet) -> bool {
         .store
         .list_ns("Pod", &ns)
         .filter_map(|s| s.obj.as_pod())
-        .filter(|p| {
-            p.metadata
-                .owner_references
-                .iter()
-                .flatten()
-                .any(|o| o.uid == uid && o.controller == Some(true))
-        })
+        .filter(|p| super::owned_by(&p.metadata, &uid, true))
         .cloned()
         .collect();
     let mut by_node: BTreeMap<String, Vec<Pod>> = BTreeMap::new();
@@ -356,7 +332,13 @@ fn sync(c: &mut Cluster, ds: &DaemonSet) -> bool {
         let Some(pod) = new_pod(ds, &node, &hash) else {
             break;
         };
-        match super::create_pod(c, pod, &controller_user(), &ds_ref, SOURCE) {
+        match super::create_pod(
+            c,
+            pod,
+            &super::controller_user("daemon-set-controller"),
+            &ds_ref,
+            SOURCE,
+        ) {
             Ok(()) => {
                 changed = true;
             }

@@ -38,14 +38,7 @@ pub fn reconcile(c: &mut Cluster) -> bool {
 }
 
 fn owner_ref(d: &Deployment) -> OwnerReference {
-    OwnerReference {
-        api_version: "apps/v1".into(),
-        kind: "Deployment".into(),
-        name: d.metadata.name.clone().unwrap_or_default(),
-        uid: d.metadata.uid.clone().unwrap_or_default(),
-        controller: Some(true),
-        block_owner_deletion: Some(true),
-    }
+    super::owner_ref("Deployment", "apps/v1", &d.metadata, true)
 }
 
 fn sync(c: &mut Cluster, d: &Deployment) -> bool {
@@ -69,13 +62,7 @@ fn sync(c: &mut Cluster, d: &Deployment) -> bool {
             Object::ReplicaSet(rs) => Some((**rs).clone()),
             _ => None,
         })
-        .filter(|rs| {
-            rs.metadata
-                .owner_references
-                .iter()
-                .flatten()
-                .any(|o| o.uid == uid && o.controller == Some(true))
-        })
+        .filter(|rs| super::owned_by(&rs.metadata, &uid, true))
         .collect();
 
     let (rolling, max_surge, max_unavailable) = strategy(d, desired);
@@ -387,14 +374,7 @@ fn create_new(
         }),
         status: None,
     };
-    let user = crate::settings::UserInfo {
-        name: "system:serviceaccount:kube-system:deployment-controller".into(),
-        groups: vec![
-            "system:serviceaccounts".into(),
-            "system:serviceaccounts:kube-system".into(),
-            "system:authenticated".into(),
-        ],
-    };
+    let user = super::controller_user("deployment-controller");
     if c.create_internal(Object::ReplicaSet(Box::new(rs)), &user)
         .is_err()
     {
@@ -419,12 +399,7 @@ fn status(c: &mut Cluster, d: &Deployment, deploy_ref: &ObjRef, rs_name: &str) -
     let (mut replicas, mut ready, mut updated) = (0, 0, 0);
     for s in c.store.list_ns("ReplicaSet", &ns) {
         if let Object::ReplicaSet(rs) = &s.obj {
-            let owned = rs
-                .metadata
-                .owner_references
-                .iter()
-                .flatten()
-                .any(|o| o.uid == uid);
+            let owned = super::owned_by(&rs.metadata, &uid, false);
             if !owned {
                 continue;
             }

@@ -200,14 +200,7 @@ pub fn subsets(svc: &Service, endpoints: &[PodEndpoint]) -> Vec<EndpointSubset> 
 }
 
 pub fn reconcile(c: &mut Cluster) -> bool {
-    let services: Vec<Service> = c
-        .store
-        .list("Service")
-        .filter_map(|s| match &s.obj {
-            Object::Service(svc) => Some((**svc).clone()),
-            _ => None,
-        })
-        .collect();
+    let services: Vec<Service> = c.store.typed::<Service>().cloned().collect();
     let mut changed = false;
     for svc in &services {
         let Some(eps) = service_endpoints(&c.store, svc) else {

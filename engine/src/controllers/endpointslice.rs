@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{ObjectReference, Service};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort, EndpointSlice};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::endpoints::{is_headless, service_endpoints, PodEndpoint, HEADLESS_LABEL};
 use crate::apiserver::Cluster;
@@ -126,14 +126,7 @@ fn owned_slices(c: &Cluster, ns: &str, svc_name: &str) -> Vec<EndpointSlice> {
 }
 
 pub fn reconcile(c: &mut Cluster) -> bool {
-    let services: Vec<Service> = c
-        .store
-        .list("Service")
-        .filter_map(|s| match &s.obj {
-            Object::Service(svc) => Some((**svc).clone()),
-            _ => None,
-        })
-        .collect();
+    let services: Vec<Service> = c.store.typed::<Service>().cloned().collect();
     let mut changed = false;
     for svc in &services {
         let Some(desired) = desired_slices(&c.store, svc) else {
@@ -178,14 +171,12 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                             )),
                             namespace: Some(ns.clone()),
                             labels: Some(labels.clone()),
-                            owner_references: Some(vec![OwnerReference {
-                                api_version: "v1".into(),
-                                kind: "Service".into(),
-                                name: name.clone(),
-                                uid: svc.metadata.uid.clone().unwrap_or_default(),
-                                controller: Some(true),
-                                block_owner_deletion: Some(true),
-                            }]),
+                            owner_references: Some(vec![super::owner_ref(
+                                "Service",
+                                "v1",
+                                &svc.metadata,
+                                true,
+                            )]),
                             ..ObjectMeta::default()
                         },
                         address_type: "IPv4".into(),

@@ -19,28 +19,16 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{Job, JobCondition, JobStatus};
 use k8s_openapi::api::core::v1::Pod;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use crate::apiserver::Cluster;
 use crate::object::Object;
-use crate::settings::UserInfo;
 use crate::store::ObjRef;
 
 const SOURCE: &str = "job-controller";
 const COMPLETION_INDEX: &str = "batch.kubernetes.io/job-completion-index";
 const COMPLETIONS_REACHED: &str = "CompletionsReached";
 const COMPLETIONS_REACHED_MESSAGE: &str = "Reached expected number of succeeded pods";
-
-fn controller_user() -> UserInfo {
-    UserInfo {
-        name: "system:serviceaccount:kube-system:job-controller".into(),
-        groups: vec![
-            "system:serviceaccounts".into(),
-            "system:serviceaccounts:kube-system".into(),
-            "system:authenticated".into(),
-        ],
-    }
-}
 
 /// The labels `generateSelector` puts on the template (all) and in the selector (the uid one).
 pub fn generated_labels(name: &str, uid: &str, minor: u32) -> Vec<(&'static str, String)> {
@@ -135,13 +123,7 @@ fn sync(c: &mut Cluster, key: &ObjRef) -> bool {
         .store
         .list_ns("Pod", &key.namespace)
         .filter_map(|s| s.obj.as_pod())
-        .filter(|p| {
-            p.metadata
-                .owner_references
-                .iter()
-                .flatten()
-                .any(|o| o.uid == uid && o.controller == Some(true))
-        })
+        .filter(|p| super::owned_by(&p.metadata, &uid, true))
         .cloned()
         .collect();
     let active: Vec<&Pod> = pods
@@ -204,7 +186,13 @@ fn sync(c: &mut Cluster, key: &ObjRef) -> bool {
             let Some(pod) = new_pod(&job, index, minor) else {
                 break;
             };
-            match super::create_pod(c, pod, &controller_user(), &job_ref, SOURCE) {
+            match super::create_pod(
+                c,
+                pod,
+                &super::controller_user("job-controller"),
+                &job_ref,
+                SOURCE,
+            ) {
                 Ok(()) => {
                     created = created.saturating_add(1);
                     changed = true;
@@ -339,14 +327,12 @@ fn new_pod(job: &Job, index: Option<i32>, minor: u32) -> Option<Pod> {
             namespace: job.metadata.namespace.clone(),
             labels: (!labels.is_empty()).then_some(labels),
             annotations: (!annotations.is_empty()).then_some(annotations),
-            owner_references: Some(vec![OwnerReference {
-                api_version: "batch/v1".into(),
-                kind: "Job".into(),
-                name,
-                uid: job.metadata.uid.clone().unwrap_or_default(),
-                controller: Some(true),
-                block_owner_deletion: Some(true),
-            }]),
+            owner_references: Some(vec![super::owner_ref(
+                "Job",
+                "batch/v1",
+                &job.metadata,
+                true,
+            )]),
             ..ObjectMeta::default()
         },
         spec: Some(spec),

@@ -104,6 +104,51 @@ pub fn next_deadline(cluster: &Cluster) -> Option<i64> {
     evictions.chain(job_pods).filter(|t| *t > now).min()
 }
 
+/// Whether an object names `uid` among its owners; `controller_only` asks for the controller
+/// reference (`metav1.GetControllerOf`).
+pub fn owned_by(
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    uid: &str,
+    controller_only: bool,
+) -> bool {
+    meta.owner_references
+        .iter()
+        .flatten()
+        .any(|o| o.uid == uid && (!controller_only || o.controller == Some(true)))
+}
+
+/// The owner reference a controller puts on what it creates (`metav1.NewControllerRef` when
+/// `controller`), blocking its owner's foreground deletion.
+pub fn owner_ref(
+    kind: &str,
+    api_version: &str,
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    controller: bool,
+) -> k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference {
+    k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference {
+        api_version: api_version.into(),
+        kind: kind.into(),
+        name: meta.name.clone().unwrap_or_default(),
+        uid: meta.uid.clone().unwrap_or_default(),
+        controller: controller.then_some(true),
+        block_owner_deletion: Some(true),
+    }
+}
+
+/// The identity a kube-controller-manager controller acts as: with
+/// `--use-service-account-credentials` (kubeadm's default) each controller uses its own service
+/// account in kube-system (`system:serviceaccount:kube-system:replicaset-controller`).
+pub fn controller_user(name: &str) -> crate::settings::UserInfo {
+    crate::settings::UserInfo {
+        name: format!("system:serviceaccount:kube-system:{name}"),
+        groups: vec![
+            "system:serviceaccounts".into(),
+            "system:serviceaccounts:kube-system".into(),
+            "system:authenticated".into(),
+        ],
+    }
+}
+
 /// `RealPodControl.CreatePods` (pkg/controller/controller_utils.go): creates a controller's pod
 /// through the API server as the controller's identity and records on the owner
 /// `SuccessfulCreate` `Created pod: <name>`, or `FailedCreate` `Error creating: <error>`.

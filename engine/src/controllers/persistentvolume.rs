@@ -36,7 +36,6 @@ use crate::apiserver::Cluster;
 use crate::labels::Selector;
 use crate::object::Object;
 use crate::quantity::Quantity;
-use crate::settings::UserInfo;
 use crate::store::ObjRef;
 
 const SOURCE: &str = "persistentvolume-controller";
@@ -78,25 +77,14 @@ pub fn reconcile(c: &mut Cluster) -> bool {
     let mut changed = select_nodes(c);
     let claims: Vec<PersistentVolumeClaim> = c
         .store
-        .list("PersistentVolumeClaim")
-        .filter_map(|s| match &s.obj {
-            Object::PersistentVolumeClaim(p) if p.metadata.deletion_timestamp.is_none() => {
-                Some((**p).clone())
-            }
-            _ => None,
-        })
+        .typed::<PersistentVolumeClaim>()
+        .filter(|v| v.metadata.deletion_timestamp.is_none())
+        .cloned()
         .collect();
     for claim in claims {
         changed |= sync_claim(c, &claim);
     }
-    let volumes: Vec<PersistentVolume> = c
-        .store
-        .list("PersistentVolume")
-        .filter_map(|s| match &s.obj {
-            Object::PersistentVolume(v) => Some((**v).clone()),
-            _ => None,
-        })
-        .collect();
+    let volumes: Vec<PersistentVolume> = c.store.typed::<PersistentVolume>().cloned().collect();
     for volume in volumes {
         changed |= sync_volume(c, &volume);
     }
@@ -277,17 +265,6 @@ fn expand(c: &mut Cluster) -> bool {
         changed = true;
     }
     changed
-}
-
-fn controller_user(name: &str) -> UserInfo {
-    UserInfo {
-        name: format!("system:serviceaccount:kube-system:{name}"),
-        groups: vec![
-            "system:serviceaccounts".into(),
-            "system:serviceaccounts:kube-system".into(),
-            "system:authenticated".into(),
-        ],
-    }
 }
 
 /// `GetPersistentVolumeClaimClass`: the beta annotation, then `spec.storageClassName`.
@@ -907,7 +884,7 @@ fn create_volume(
         }),
         status: None,
     };
-    let user = controller_user("persistent-volume-binder");
+    let user = super::controller_user("persistent-volume-binder");
     c.create_internal(Object::PersistentVolume(Box::new(pv)), &user)
         .map(|_| pv_name)
 }

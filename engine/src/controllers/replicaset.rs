@@ -7,40 +7,24 @@
 
 use k8s_openapi::api::apps::v1::{ReplicaSet, ReplicaSetStatus};
 use k8s_openapi::api::core::v1::Pod;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::apiserver::Cluster;
 use crate::object::Object;
-use crate::settings::UserInfo;
 use crate::store::ObjRef;
 
 pub fn reconcile(c: &mut Cluster) -> bool {
     let sets: Vec<ReplicaSet> = c
         .store
-        .list("ReplicaSet")
-        .filter_map(|s| match &s.obj {
-            Object::ReplicaSet(rs) if rs.metadata.deletion_timestamp.is_none() => {
-                Some((**rs).clone())
-            }
-            _ => None,
-        })
+        .typed::<ReplicaSet>()
+        .filter(|v| v.metadata.deletion_timestamp.is_none())
+        .cloned()
         .collect();
     let mut changed = false;
     for rs in sets {
         changed |= sync(c, &rs);
     }
     changed
-}
-
-fn controller_user() -> UserInfo {
-    UserInfo {
-        name: "system:serviceaccount:kube-system:replicaset-controller".into(),
-        groups: vec![
-            "system:serviceaccounts".into(),
-            "system:serviceaccounts:kube-system".into(),
-            "system:authenticated".into(),
-        ],
-    }
 }
 
 fn sync(c: &mut Cluster, rs: &ReplicaSet) -> bool {
@@ -59,13 +43,7 @@ fn sync(c: &mut Cluster, rs: &ReplicaSet) -> bool {
         .list_ns("Pod", &ns)
         .filter_map(|s| s.obj.as_pod())
         .filter(|p| p.metadata.deletion_timestamp.is_none())
-        .filter(|p| {
-            p.metadata
-                .owner_references
-                .iter()
-                .flatten()
-                .any(|o| o.uid == uid)
-        })
+        .filter(|p| super::owned_by(&p.metadata, &uid, false))
         .cloned()
         .collect();
     let have = i32::try_from(pods.len()).unwrap_or(i32::MAX);
@@ -76,7 +54,13 @@ fn sync(c: &mut Cluster, rs: &ReplicaSet) -> bool {
             let Some(pod) = pod_from_template(rs) else {
                 break;
             };
-            match super::create_pod(c, pod, &controller_user(), &rs_ref, "replicaset-controller") {
+            match super::create_pod(
+                c,
+                pod,
+                &super::controller_user("replicaset-controller"),
+                &rs_ref,
+                "replicaset-controller",
+            ) {
                 Ok(()) => {
                     changed = true;
                 }
@@ -120,13 +104,7 @@ fn sync(c: &mut Cluster, rs: &ReplicaSet) -> bool {
         .store
         .list_ns("Pod", &ns)
         .filter_map(|s| s.obj.as_pod())
-        .filter(|p| {
-            p.metadata
-                .owner_references
-                .iter()
-                .flatten()
-                .any(|o| o.uid == uid)
-        })
+        .filter(|p| super::owned_by(&p.metadata, &uid, false))
         .cloned()
         .collect();
     let replicas = i32::try_from(owned.len()).unwrap_or(i32::MAX);
@@ -161,14 +139,12 @@ fn pod_from_template(rs: &ReplicaSet) -> Option<Pod> {
             namespace: rs.metadata.namespace.clone(),
             labels: meta.labels,
             annotations: meta.annotations,
-            owner_references: Some(vec![OwnerReference {
-                api_version: "apps/v1".into(),
-                kind: "ReplicaSet".into(),
-                name: rs_name,
-                uid: rs.metadata.uid.clone().unwrap_or_default(),
-                controller: Some(true),
-                block_owner_deletion: Some(true),
-            }]),
+            owner_references: Some(vec![super::owner_ref(
+                "ReplicaSet",
+                "apps/v1",
+                &rs.metadata,
+                true,
+            )]),
             ..ObjectMeta::default()
         },
         spec: template.spec,

@@ -35,14 +35,7 @@ const NODE_PORTS: (i32, i32) = (30_000, 32_767);
 
 pub fn reconcile(c: &mut Cluster) -> bool {
     let mut changed = ensure_kubernetes_service(c);
-    let services: Vec<Service> = c
-        .store
-        .list("Service")
-        .filter_map(|s| match &s.obj {
-            Object::Service(svc) => Some((**svc).clone()),
-            _ => None,
-        })
-        .collect();
+    let services: Vec<Service> = c.store.typed::<Service>().cloned().collect();
     let mut used_ips: BTreeSet<String> = services
         .iter()
         .filter_map(|s| s.spec.as_ref()?.cluster_ip.clone())

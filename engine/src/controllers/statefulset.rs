@@ -31,7 +31,6 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference}
 
 use crate::apiserver::Cluster;
 use crate::object::Object;
-use crate::settings::UserInfo;
 use crate::store::ObjRef;
 
 const SOURCE: &str = "statefulset-controller";
@@ -47,30 +46,15 @@ const MAX_CREATES_PER_SYNC: usize = 500;
 pub fn reconcile(c: &mut Cluster) -> bool {
     let sets: Vec<StatefulSet> = c
         .store
-        .list("StatefulSet")
-        .filter_map(|s| match &s.obj {
-            Object::StatefulSet(set) if set.metadata.deletion_timestamp.is_none() => {
-                Some((**set).clone())
-            }
-            _ => None,
-        })
+        .typed::<StatefulSet>()
+        .filter(|v| v.metadata.deletion_timestamp.is_none())
+        .cloned()
         .collect();
     let mut changed = false;
     for set in sets {
         changed |= sync(c, &set);
     }
     changed
-}
-
-fn controller_user() -> UserInfo {
-    UserInfo {
-        name: "system:serviceaccount:kube-system:statefulset-controller".into(),
-        groups: vec![
-            "system:serviceaccounts".into(),
-            "system:serviceaccounts:kube-system".into(),
-            "system:authenticated".into(),
-        ],
-    }
 }
 
 /// `getPodName`.
@@ -149,17 +133,6 @@ fn retention(set: &StatefulSet, minor: u32) -> (bool, bool) {
     (when_deleted, when_scaled)
 }
 
-fn owner_ref(kind: &str, api_version: &str, meta: &ObjectMeta, controller: bool) -> OwnerReference {
-    OwnerReference {
-        api_version: api_version.into(),
-        kind: kind.into(),
-        name: meta.name.clone().unwrap_or_default(),
-        uid: meta.uid.clone().unwrap_or_default(),
-        controller: controller.then_some(true),
-        block_owner_deletion: Some(true),
-    }
-}
-
 /// `getPersistentVolumeClaims`: the claims a pod of `ordinal` uses, from the templates, with the
 /// set's selector labels added.
 pub fn claims_for(set: &StatefulSet, ordinal: i32) -> Vec<PersistentVolumeClaim> {
@@ -236,7 +209,7 @@ pub fn new_pod(set: &StatefulSet, ordinal: i32, minor: u32, revision: &str) -> O
             namespace: set.metadata.namespace.clone(),
             labels: Some(labels),
             annotations: template_meta.annotations,
-            owner_references: Some(vec![owner_ref(
+            owner_references: Some(vec![super::owner_ref(
                 "StatefulSet",
                 "apps/v1",
                 &set.metadata,
@@ -285,7 +258,7 @@ fn create_missing_claims(
             }
             _ => match c.create_internal(
                 Object::PersistentVolumeClaim(Box::new(claim)),
-                &controller_user(),
+                &super::controller_user("statefulset-controller"),
             ) {
                 Ok(_) => {
                     changed = true;
@@ -341,8 +314,8 @@ fn claim_owners(
             &ns,
             claim.metadata.name.as_deref().unwrap_or(""),
         );
-        let set_owner = owner_ref("StatefulSet", "apps/v1", &set.metadata, false);
-        let pod_owner = pod.map(|p| owner_ref("Pod", "v1", &p.metadata, false));
+        let set_owner = super::owner_ref("StatefulSet", "apps/v1", &set.metadata, false);
+        let pod_owner = pod.map(|p| super::owner_ref("Pod", "v1", &p.metadata, false));
         let scaled_down = condemned && when_scaled;
         changed |= c.store.modify(&key, |o| {
             let meta = o.meta_mut();
@@ -408,13 +381,7 @@ fn sync(c: &mut Cluster, set: &StatefulSet) -> bool {
             .store
             .list_ns("Pod", &ns)
             .filter_map(|s| s.obj.as_pod())
-            .filter(|p| {
-                p.metadata
-                    .owner_references
-                    .iter()
-                    .flatten()
-                    .any(|o| o.uid == uid)
-            })
+            .filter(|p| super::owned_by(&p.metadata, &uid, false))
             .filter_map(|p| {
                 let (parent, ord) = parent_and_ordinal(p.metadata.name.as_deref()?)?;
                 (parent == name).then(|| (ord, p.clone()))
@@ -447,7 +414,10 @@ fn sync(c: &mut Cluster, set: &StatefulSet) -> bool {
                 let Some(pod) = new_pod(set, ordinal, minor, &revision) else {
                     break;
                 };
-                match c.create_internal(Object::Pod(Box::new(pod)), &controller_user()) {
+                match c.create_internal(
+                    Object::Pod(Box::new(pod)),
+                    &super::controller_user("statefulset-controller"),
+                ) {
                     Ok(_) => {
                         changed = true;
                         created += 1;
