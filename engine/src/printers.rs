@@ -368,12 +368,7 @@ pub fn events(store: &Store, namespace: Option<&str>, warnings_only: bool) -> St
             .saturating_mul(1_000_000_000);
         format!("{}.{nanos:x}", e.involved_object.name)
     };
-    listed.sort_by(|(i, a), (j, b)| {
-        event_namespace(a)
-            .cmp(event_namespace(b))
-            .then_with(|| name(a).cmp(&name(b)))
-            .then(i.cmp(j))
-    });
+    listed.sort_by_cached_key(|(i, e)| (event_namespace(e).to_string(), name(e), *i));
     let rows: Vec<Vec<String>> = listed
         .iter()
         .map(|(_, e)| {
