@@ -158,7 +158,7 @@ impl Cluster {
     }
 
     pub fn profile(&self) -> Profile {
-        Profile::default_profile()
+        Profile::default_profile_for(self.settings.minor)
     }
 
     /// RBAC for the scenario's user (`--authorization-mode=Node,RBAC`); a denial is

@@ -351,7 +351,7 @@ pub fn run_with_commands(inputs: &[Input], console: &[String]) -> Run {
                                     .into_iter()
                                     .map(|e| (e.field.clone(), e.to_string()))
                                     .collect()),
-                                Ok(c) => crate::scheduler::config::profiles(&c)
+                                Ok(c) => crate::scheduler::config::profiles(&c, settings.minor)
                                     .map(|_| ())
                                     .map_err(|e| vec![(String::new(), e)]),
                             };

@@ -35,7 +35,7 @@ pub const SETTINGS_API_VERSION: &str = "kubefiddle.dev/v1alpha1";
 pub const KIND_API_VERSION: &str = "kind.x-k8s.io/v1alpha4";
 
 /// The oldest and newest Kubernetes minor versions kubefiddle simulates.
-pub const MIN_MINOR: u32 = 24;
+pub const MIN_MINOR: u32 = 20;
 pub const MAX_MINOR: u32 = 34;
 pub const DEFAULT_MINOR: u32 = 34;
 

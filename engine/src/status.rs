@@ -20,6 +20,8 @@ pub enum Reason {
     InternalError,
     /// HTTP 429 (`errors.NewTooManyRequestsError`).
     TooManyRequests,
+    /// HTTP 504 (`errors.NewServerTimeout`): the server could not finish in time; retry.
+    ServerTimeout,
     /// `metav1.StatusReasonUnknown` (the empty reason): a plain Go error that reached the
     /// handler, answered as HTTP 500 (`responsewriters.ErrorToAPIStatus`).
     Unknown,
@@ -37,6 +39,7 @@ impl Reason {
             Reason::MethodNotAllowed => "MethodNotAllowed",
             Reason::InternalError => "InternalError",
             Reason::TooManyRequests => "TooManyRequests",
+            Reason::ServerTimeout => "ServerTimeout",
             Reason::Unknown => "",
         }
     }

@@ -436,6 +436,9 @@ fn pod_security_modes(
 /// `kubectl describe limitrange` lists them, and the Pod Security levels. The namespaces the
 /// cluster starts with are left out unless something constrains them.
 pub fn namespaces(c: &Cluster) -> Vec<NamespaceView> {
+    // No modes where nothing enforces them: PodSecurity disabled, or before 1.23 (absent until
+    // 1.21, behind an alpha feature gate in 1.22).
+    let psa_active = c.settings.minor >= 23 && c.chain.iter().any(|r| r.name == "PodSecurity");
     let config = c.settings.admission_config.get("PodSecurity");
     let defaults = config.and_then(|v| v.get("defaults"));
     let exempt: Vec<&str> = config
@@ -474,7 +477,11 @@ pub fn namespaces(c: &Cluster) -> Vec<NamespaceView> {
                 pods: c.store.list_ns("Pod", &name).count(),
                 quotas,
                 limit_ranges,
-                pod_security: pod_security_modes(&labels, defaults),
+                pod_security: if psa_active {
+                    pod_security_modes(&labels, defaults)
+                } else {
+                    Vec::new()
+                },
                 pod_security_exempt: exempt.contains(&name.as_str()),
                 name,
             }

@@ -262,71 +262,80 @@ mod tests {
     fn the_registry_matches_kube_apiserver_of_each_version() {
         use crate::admission::{enabled, REGISTRY};
         use crate::settings::Settings;
-        let defaults = |minor: u32| -> Vec<&str> {
+        let defaults = |minor: u32| -> Vec<String> {
             let s = Settings {
                 minor,
                 ..Settings::default()
             };
-            enabled(&s).0.iter().map(|r| r.name).collect()
+            enabled(&s).0.iter().map(|r| r.name.to_string()).collect()
         };
-        let all = |minor: u32| -> Vec<&str> {
-            let mut names: Vec<&str> = REGISTRY
+        let all = |minor: u32| -> Vec<String> {
+            let mut names: Vec<String> = REGISTRY
                 .iter()
                 .filter(|r| r.exists_in(minor))
-                .map(|r| r.name)
+                .map(|r| r.name.to_string())
                 .collect();
             names.sort_unstable();
             names
         };
-        let split = |s: &'static str| -> Vec<&'static str> { s.split(", ").collect() };
+        let split = |s: &str| -> Vec<String> { s.split(", ").map(String::from).collect() };
         let v124 = "NamespaceLifecycle, LimitRanger, ServiceAccount, TaintNodesByCondition, PodSecurity, Priority, DefaultTolerationSeconds, DefaultStorageClass, StorageObjectInUseProtection, PersistentVolumeClaimResize, RuntimeClass, CertificateApproval, CertificateSigning, CertificateSubjectRestriction, DefaultIngressClass, MutatingAdmissionWebhook, ValidatingAdmissionWebhook, ResourceQuota";
         assert_eq!(defaults(24), split(v124));
+        // PodSecurity is on from 1.22 (inert there: its feature gate was alpha).
+        let v120 = v124.replace("PodSecurity, ", "");
+        assert_eq!(defaults(20), split(&v120));
+        assert_eq!(defaults(21), split(&v120));
+        assert_eq!(defaults(22), split(v124));
+        assert_eq!(defaults(23), split(v124));
         assert_eq!(defaults(25), split(v124));
         let v126 = v124.replace(
             "MutatingAdmissionWebhook, ",
             "MutatingAdmissionWebhook, ValidatingAdmissionPolicy, ",
         );
-        assert_eq!(defaults(26), v126.split(", ").collect::<Vec<_>>());
+        assert_eq!(defaults(26), split(&v126));
         let v127 = v126.replace(
             "CertificateSigning, ",
             "CertificateSigning, ClusterTrustBundleAttest, ",
         );
         for minor in 27..=31 {
-            assert_eq!(
-                defaults(minor),
-                v127.split(", ").collect::<Vec<_>>(),
-                "1.{minor}"
-            );
+            assert_eq!(defaults(minor), split(&v127), "1.{minor}");
         }
         let v132 = v127.replace(
             "DefaultIngressClass, ",
             "DefaultIngressClass, MutatingAdmissionPolicy, ",
         );
-        assert_eq!(defaults(32), v132.split(", ").collect::<Vec<_>>());
+        assert_eq!(defaults(32), split(&v132));
         let v133 = v132.replace(
             "DefaultIngressClass, ",
             "DefaultIngressClass, PodTopologyLabels, ",
         );
-        assert_eq!(defaults(33), v133.split(", ").collect::<Vec<_>>());
-        assert_eq!(defaults(34), v133.split(", ").collect::<Vec<_>>());
+        assert_eq!(defaults(33), split(&v133));
+        assert_eq!(defaults(34), split(&v133));
         let all124 = "AlwaysAdmit, AlwaysDeny, AlwaysPullImages, CertificateApproval, CertificateSigning, CertificateSubjectRestriction, DefaultIngressClass, DefaultStorageClass, DefaultTolerationSeconds, DenyServiceExternalIPs, EventRateLimit, ExtendedResourceToleration, ImagePolicyWebhook, LimitPodHardAntiAffinityTopology, LimitRanger, MutatingAdmissionWebhook, NamespaceAutoProvision, NamespaceExists, NamespaceLifecycle, NodeRestriction, OwnerReferencesPermissionEnforcement, PersistentVolumeClaimResize, PersistentVolumeLabel, PodNodeSelector, PodSecurity, PodSecurityPolicy, PodTolerationRestriction, Priority, ResourceQuota, RuntimeClass, SecurityContextDeny, ServiceAccount, StorageObjectInUseProtection, TaintNodesByCondition, ValidatingAdmissionWebhook";
         assert_eq!(all(24), split(all124));
+        // 1.20: the exec plugins, no DenyServiceExternalIPs (1.21), no PodSecurity (1.22).
+        let all120 = all124
+            .replace("DenyServiceExternalIPs, ", "DenyEscalatingExec, DenyExecOnPrivileged, ")
+            .replace("PodSecurity, ", "");
+        assert_eq!(all(20), split(&all120));
+        let all121 = all124.replace("PodSecurity, ", "");
+        assert_eq!(all(21), split(&all121));
+        assert_eq!(all(22), split(all124));
         let all131 = "AlwaysAdmit, AlwaysDeny, AlwaysPullImages, CertificateApproval, CertificateSigning, CertificateSubjectRestriction, ClusterTrustBundleAttest, DefaultIngressClass, DefaultStorageClass, DefaultTolerationSeconds, DenyServiceExternalIPs, EventRateLimit, ExtendedResourceToleration, ImagePolicyWebhook, LimitPodHardAntiAffinityTopology, LimitRanger, MutatingAdmissionWebhook, NamespaceAutoProvision, NamespaceExists, NamespaceLifecycle, NodeRestriction, OwnerReferencesPermissionEnforcement, PersistentVolumeClaimResize, PodNodeSelector, PodSecurity, PodTolerationRestriction, Priority, ResourceQuota, RuntimeClass, ServiceAccount, StorageObjectInUseProtection, TaintNodesByCondition, ValidatingAdmissionPolicy, ValidatingAdmissionWebhook";
         assert_eq!(all(31), split(all131));
         let all134 = "AlwaysAdmit, AlwaysDeny, AlwaysPullImages, CertificateApproval, CertificateSigning, CertificateSubjectRestriction, ClusterTrustBundleAttest, DefaultIngressClass, DefaultStorageClass, DefaultTolerationSeconds, DenyServiceExternalIPs, EventRateLimit, ExtendedResourceToleration, ImagePolicyWebhook, LimitPodHardAntiAffinityTopology, LimitRanger, MutatingAdmissionPolicy, MutatingAdmissionWebhook, NamespaceAutoProvision, NamespaceExists, NamespaceLifecycle, NodeRestriction, OwnerReferencesPermissionEnforcement, PersistentVolumeClaimResize, PodNodeSelector, PodSecurity, PodTolerationRestriction, PodTopologyLabels, Priority, ResourceQuota, RuntimeClass, ServiceAccount, StorageObjectInUseProtection, TaintNodesByCondition, ValidatingAdmissionPolicy, ValidatingAdmissionWebhook";
         assert_eq!(all(34), split(all134));
-        // Removed or never in 1.24+: PodPreset (1.20), DenyEscalatingExec and
-        // DenyExecOnPrivileged (1.21).
-        for gone in ["PodPreset", "DenyEscalatingExec", "DenyExecOnPrivileged"] {
-            assert!(REGISTRY.iter().all(|r| r.name != gone), "{gone}");
-        }
+        // Removed before 1.20: PodPreset.
+        assert!(REGISTRY.iter().all(|r| r.name != "PodPreset"));
         for (name, last) in [
+            ("DenyEscalatingExec", 20),
+            ("DenyExecOnPrivileged", 20),
             ("PodSecurityPolicy", 24),
             ("SecurityContextDeny", 29),
             ("PersistentVolumeLabel", 30),
         ] {
             assert!(
-                all(last).contains(&name) && !all(last + 1).contains(&name),
+                all(last).iter().any(|n| n == name) && !all(last + 1).iter().any(|n| n == name),
                 "{name}"
             );
         }

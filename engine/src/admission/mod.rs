@@ -17,6 +17,8 @@ mod default_class;
 mod default_ingress_class;
 mod default_storage_class;
 mod default_toleration_seconds;
+mod deny_escalating_exec;
+mod deny_exec_on_privileged;
 mod deny_service_external_ips;
 pub mod event_rate_limit;
 mod extended_resource_toleration;
@@ -233,7 +235,8 @@ pub static REGISTRY: &[Registration] = &[
         false,
         Some(&image_policy_webhook::ImagePolicyWebhook),
     ),
-    reg("PodSecurity", true, Some(&pod_security::PodSecurity)).versions(23, u32::MAX),
+    // Registered and on from 1.22, inert there (its feature gate was alpha); beta in 1.23.
+    reg("PodSecurity", true, Some(&pod_security::PodSecurity)).versions(22, u32::MAX),
     reg(
         "PodSecurityPolicy",
         false,
@@ -256,6 +259,19 @@ pub static REGISTRY: &[Registration] = &[
         false,
         Some(&pod_toleration_restriction::PodTolerationRestriction),
     ),
+    // Until 1.20 (kubernetes/kubernetes#98669 removed both).
+    reg(
+        "DenyEscalatingExec",
+        false,
+        Some(&deny_escalating_exec::DENY_ESCALATING_EXEC),
+    )
+    .versions(0, 20),
+    reg(
+        "DenyExecOnPrivileged",
+        false,
+        Some(&deny_exec_on_privileged::DENY_EXEC_ON_PRIVILEGED),
+    )
+    .versions(0, 20),
     reg(
         "EventRateLimit",
         false,
@@ -318,7 +334,9 @@ pub static REGISTRY: &[Registration] = &[
         "DenyServiceExternalIPs",
         false,
         Some(&deny_service_external_ips::DenyServiceExternalIPs),
-    ),
+    )
+    // The CVE-2020-8554 mitigation, new in 1.21 (kubernetes/kubernetes#97395).
+    .versions(21, u32::MAX),
     reg("PodTopologyLabels", true, None).versions(33, u32::MAX),
     reg("MutatingAdmissionPolicy", true, None).versions(32, u32::MAX),
     reg(
@@ -385,13 +403,11 @@ pub struct ChainProblems {
     pub init_errors: Vec<String>,
 }
 
-/// Plugins kube-apiserver dropped before 1.24, with the last minor version that had them.
-const REMOVED_BEFORE_1_24: &[(&str, u32)] = &[
+/// Plugins kube-apiserver dropped before the oldest version kubefiddle simulates, with the last
+/// minor version that had them.
+const REMOVED_BEFORE_1_20: &[(&str, u32)] = &[
     // The settings.k8s.io/v1alpha1 API and its plugin (kubernetes/kubernetes#94090).
     ("PodPreset", 19),
-    // Deprecated in 1.13, removed in 1.21 (kubernetes/kubernetes#98669).
-    ("DenyEscalatingExec", 20),
-    ("DenyExecOnPrivileged", 20),
 ];
 
 /// When a plugin unknown to the selected version existed.
@@ -404,7 +420,7 @@ fn history(name: &str) -> Option<String> {
     if let Some(r) = REGISTRY.iter().find(|r| r.name == name) {
         return Some(span(r.versions.0, r.versions.1));
     }
-    REMOVED_BEFORE_1_24
+    REMOVED_BEFORE_1_20
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, last)| span(0, *last))

@@ -98,6 +98,11 @@ impl Plugin for PodSecurity {
     }
 
     fn validate(&self, a: &Attributes, c: &ClusterView) -> Result<(), ApiError> {
+        // On 1.22 the plugin is registered and enabled, but its `PodSecurity` feature gate is
+        // alpha and off: `InspectFeatureGates` leaves it disabled and it admits everything.
+        if c.settings.minor < 23 {
+            return Ok(());
+        }
         let d = decide(a, c, true);
         match d.error {
             Some(e) => Err(e),
@@ -896,6 +901,9 @@ mod tests {
         let ok = json!({"apiVersion": "pod-security.admission.config.k8s.io/v1", "kind": "PodSecurityConfiguration"});
         assert_eq!(cfg(ok.clone(), 34), Ok(Config::default()));
         assert!(cfg(ok, 24).is_err());
+        let beta = json!({"apiVersion": "pod-security.admission.config.k8s.io/v1beta1", "kind": "PodSecurityConfiguration"});
+        assert_eq!(cfg(beta.clone(), 23), Ok(Config::default()));
+        assert!(cfg(beta, 22).is_err(), "v1beta1 arrived in 1.23");
         assert_eq!(
             cfg(json!({"apiVersion": "pod-security.admission.config.k8s.io/v1beta1", "kind": "PodSecurityConfiguration",
                 "defaults": {"enforce": "strict"}, "exemptions": {"usernames": ["a", "a"]}}), 34),
@@ -957,6 +965,28 @@ mod tests {
             err,
             format!("pods \"p\" is forbidden: violates PodSecurity \"restricted:latest\": {RESTRICTED_BARE}")
         );
+    }
+
+    #[test]
+    fn on_1_22_the_plugin_is_enabled_but_its_alpha_feature_gate_is_off() {
+        use crate::admission::testkit::{run, Request};
+        let restricted = ns(
+            "default",
+            json!({"pod-security.kubernetes.io/enforce": "restricted"}),
+        );
+        let admit = |minor| {
+            run(
+                &PodSecurity,
+                Request::create(bare_pod("default", "p"))
+                    .with(&[restricted.clone()])
+                    .minor(minor),
+            )
+            .map(|_| ())
+        };
+        assert_eq!(admit(22), Ok(()));
+        assert!(admit(23)
+            .unwrap_err()
+            .starts_with("pods \"p\" is forbidden: violates PodSecurity \"restricted:latest\""));
     }
 
     #[test]

@@ -79,6 +79,74 @@ fn suffix(pod: &Pod) -> String {
     crate::controllers::name_suffix(&seed)
 }
 
+/// `BoundServiceAccountTokenVolume`: beta and on from 1.21, GA in 1.22. Before, the plugin
+/// mounts the account's token Secret.
+fn bound_token_volume(minor: u32) -> bool {
+    minor >= 21
+}
+
+/// The 1.20 plugin: the first token Secret the account references is mounted read-only at
+/// the token path, in a `secret` volume named after the Secret. An account with no token yet
+/// is the API server's `ServerTimeout`: the tokens controller has not caught up.
+fn mount_secret_token(
+    spec: &mut k8s_openapi::api::core::v1::PodSpec,
+    sa: &k8s_openapi::api::core::v1::ServiceAccount,
+    c: &ClusterView,
+) -> Result<(), ApiError> {
+    let sa_name = sa.metadata.name.clone().unwrap_or_default();
+    let Some(token) = crate::controllers::tokens::referenced_token(c.store, sa) else {
+        return Err(ApiError::new(
+            crate::status::Reason::ServerTimeout,
+            format!("No API token found for service account {sa_name:?}, retry after the token is automatically created and added to the service account"),
+            "ServiceAccount",
+        ));
+    };
+    let volumes = spec.volumes.get_or_insert_with(Vec::new);
+    let existing = volumes
+        .iter()
+        .find(|v| v.secret.as_ref().and_then(|s| s.secret_name.as_deref()) == Some(&token))
+        .map(|v| v.name.clone());
+    let has_volume = existing.is_some();
+    let volume_name = existing.unwrap_or_else(|| {
+        if volumes.iter().any(|v| v.name == token) {
+            format!("{token}-{}", crate::controllers::name_suffix(&token))
+        } else {
+            token.clone()
+        }
+    });
+    let mut needs_volume = false;
+    let containers = spec
+        .init_containers
+        .iter_mut()
+        .flatten()
+        .chain(spec.containers.iter_mut());
+    for container in containers {
+        let mounts = container.volume_mounts.get_or_insert_with(Vec::new);
+        if !mounts.iter().any(|m| m.mount_path == MOUNT_PATH) {
+            mounts.push(VolumeMount {
+                name: volume_name.clone(),
+                read_only: Some(true),
+                mount_path: MOUNT_PATH.into(),
+                ..VolumeMount::default()
+            });
+            needs_volume = true;
+        }
+    }
+    if !has_volume && needs_volume {
+        spec.volumes.get_or_insert_with(Vec::new).push(Volume {
+            name: volume_name,
+            secret: Some(k8s_openapi::api::core::v1::SecretVolumeSource {
+                secret_name: Some(token),
+                // What a GET returns: the API server defaults the mode when it reads the pod.
+                default_mode: Some(0o644),
+                ..Default::default()
+            }),
+            ..Volume::default()
+        });
+    }
+    Ok(())
+}
+
 impl Plugin for ServiceAccount {
     fn name(&self) -> &'static str {
         "ServiceAccount"
@@ -142,6 +210,9 @@ impl Plugin for ServiceAccount {
             .unwrap_or(true);
         if !automount {
             return Ok(());
+        }
+        if !bound_token_volume(c.settings.minor) {
+            return mount_secret_token(spec, sa, c);
         }
         let volumes = spec.volumes.get_or_insert_with(Vec::new);
         let volume_name = match volumes.iter().find(|v| v.name.starts_with(VOLUME_PREFIX)) {

@@ -20,6 +20,8 @@ pub struct Request {
     later: Vec<Value>,
     minor: u32,
     user: UserInfo,
+    /// For a CONNECT: the pod connected to (also stored).
+    connect: Option<Value>,
 }
 
 impl Request {
@@ -33,7 +35,18 @@ impl Request {
             later: Vec::new(),
             minor: DEFAULT_MINOR,
             user: UserInfo::default(),
+            connect: None,
         }
+    }
+
+    /// A CONNECT to `pods/<subresource>` of `pod` (stored first), as `kubectl exec` and
+    /// `kubectl attach` send it.
+    pub fn connect(pod: Value, subresource: &str) -> Self {
+        let mut r = Request::new(Operation::Connect, None, None);
+        r.subresource = subresource.to_string();
+        r.objects.push(pod.clone());
+        r.connect = Some(pod);
+        r
     }
 
     pub fn create(object: Value) -> Self {
@@ -136,7 +149,8 @@ pub fn run_full(plugin: &'static dyn Plugin, req: Request) -> Result<Value, ApiE
             .or_else(|| stored.resource_version.clone());
         meta.generation = meta.generation.or(stored.generation);
     }
-    let Some(any) = object.as_ref().or(old.as_ref()) else {
+    let target = req.connect.as_ref().map(decode);
+    let Some(any) = object.as_ref().or(old.as_ref()).or(target.as_ref()) else {
         panic!("a request needs an object");
     };
     let reg: &'static Registration = Box::leak(Box::new(Registration {

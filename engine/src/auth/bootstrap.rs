@@ -192,7 +192,7 @@ pub fn cluster_roles(minor: u32) -> Vec<Value> {
         cluster_role(
             "system:aggregate-to-edit",
             &[AGGREGATE_TO_EDIT],
-            aggregate_to_edit_rules(),
+            aggregate_to_edit_rules(minor),
         ),
         cluster_role(
             "system:aggregate-to-view",
@@ -202,8 +202,8 @@ pub fn cluster_roles(minor: u32) -> Vec<Value> {
     ]
 }
 
-fn aggregate_to_edit_rules() -> Vec<Value> {
-    vec![
+fn aggregate_to_edit_rules(minor: u32) -> Vec<Value> {
+    let mut rules = vec![
         // Read access to the resources that let one act as the pod's identity.
         rule(
             READ,
@@ -230,6 +230,7 @@ fn aggregate_to_edit_rules() -> Vec<Value> {
             ],
         ),
         rule(&["create"], &[""], &["pods/eviction"]),
+        // Writing endpoints left edit in 1.22 (CVE-2021-25740, kubernetes/kubernetes#103704).
         rule(
             WRITE,
             &[""],
@@ -239,13 +240,24 @@ fn aggregate_to_edit_rules() -> Vec<Value> {
                 "serviceaccounts",
                 "services",
                 "services/proxy",
+            ]
+            .into_iter()
+            .chain((minor < 22).then_some("endpoints"))
+            .chain([
                 "persistentvolumeclaims",
                 "configmaps",
                 "secrets",
                 "events",
-            ],
+            ])
+            .collect::<Vec<_>>()
+            .as_slice(),
         ),
-        rule(&["create"], &[""], &["serviceaccounts/token"]),
+    ];
+    // `kubectl create token` came with 1.24 (kubernetes/kubernetes#107880).
+    if minor >= 24 {
+        rules.push(rule(&["create"], &[""], &["serviceaccounts/token"]));
+    }
+    rules.extend([
         rule(
             WRITE,
             &["apps"],
@@ -284,7 +296,8 @@ fn aggregate_to_edit_rules() -> Vec<Value> {
             &["networkpolicies", "ingresses"],
         ),
         rule(READ_WRITE, &["coordination.k8s.io"], &["leases"]),
-    ]
+    ]);
+    rules
 }
 
 fn aggregate_to_view_rules() -> Vec<Value> {
@@ -601,6 +614,19 @@ mod tests {
             ns(32),
             json!(["delete", "deletecollection", "get", "list", "watch"])
         );
+        let edit_resources = |m| -> Vec<String> {
+            named(&cluster_roles(m), "system:aggregate-to-edit")["rules"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|r| r["verbs"].as_array().is_some_and(|v| v.len() > 1 || v[0] != "get"))
+                .flat_map(|r| r["resources"].as_array().cloned().unwrap_or_default())
+                .filter_map(|r| r.as_str().map(String::from))
+                .collect()
+        };
+        let writes = |m: u32, what: &str| edit_resources(m).iter().any(|r| r == what);
+        assert!(writes(21, "endpoints") && !writes(22, "endpoints"));
+        assert!(!writes(23, "serviceaccounts/token") && writes(24, "serviceaccounts/token"));
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod service_ip;
 mod serviceaccounts;
 pub(crate) mod static_pods;
 mod taint_eviction;
+pub mod tokens;
 
 use std::collections::BTreeMap;
 pub mod statefulset;
@@ -60,6 +61,7 @@ pub fn settle(cluster: &mut Cluster) {
         changed |= clusterrole_aggregation::reconcile(cluster);
         changed |= node_lifecycle::reconcile(cluster);
         changed |= serviceaccounts::reconcile(cluster);
+        changed |= tokens::reconcile(cluster);
         changed |= root_ca_cert_publisher::reconcile(cluster);
         changed |= garbage_collector::reconcile(cluster);
         changed |= deployment::reconcile(cluster);

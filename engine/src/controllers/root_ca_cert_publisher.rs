@@ -7,7 +7,7 @@
 use crate::apiserver::{decode_value, Cluster};
 
 pub const NAME: &str = "kube-root-ca.crt";
-const PLACEHOLDER: &str = "-----BEGIN CERTIFICATE-----\nkubefiddle simulates this cluster: it has no real certificate authority\n-----END CERTIFICATE-----\n";
+pub const PLACEHOLDER: &str = "-----BEGIN CERTIFICATE-----\nkubefiddle simulates this cluster: it has no real certificate authority\n-----END CERTIFICATE-----\n";
 
 pub fn reconcile(c: &mut Cluster) -> bool {
     let missing: Vec<String> = c

@@ -342,8 +342,14 @@ fn preempt(
         });
         // The message named the preemptor by namespace/name until kubernetes#114923 (1.27,
         // backported to 1.24-1.26 patch releases) and by UID since kubernetes#119971 (1.29).
+        // Releases before 1.24 keep the namespace/name of their .0 release.
         let message = if minor >= 29 {
             format!("Preempted by pod {uid} on node {}", p.node)
+        } else if minor < 24 {
+            format!(
+                "Preempted by {}/{} on node {}",
+                key.namespace, key.name, p.node
+            )
         } else {
             format!("Preempted by a pod on node {}", p.node)
         };

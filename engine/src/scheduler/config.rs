@@ -700,7 +700,8 @@ pub fn num_feasible_nodes_to_find(percentage: Option<i64>, num_all_nodes: usize)
     n.max(MIN_FEASIBLE_NODES_TO_FIND)
 }
 
-/// The versions of `kubescheduler.config.k8s.io` each kube-scheduler registers: v1beta2 from
+/// The versions of `kubescheduler.config.k8s.io` each kube-scheduler registers: v1beta1 from
+/// 1.18 until its removal in 1.23 (KEP-785); v1beta2 from
 /// 1.22 until its removal in 1.28 (kubernetes/kubernetes#117649), v1beta3 from 1.23 until 1.29
 /// (#119994), v1 from 1.25. Any other version fails the decoding with the scheme's error.
 pub fn unregistered_version(api_version: &str, minor: u32) -> Option<String> {
@@ -708,14 +709,17 @@ pub fn unregistered_version(api_version: &str, minor: u32) -> Option<String> {
         .strip_prefix(SCHEDULER_CONFIG_GROUP)
         .unwrap_or("");
     let registered = match version {
+        "v1beta1" => (18..=22).contains(&minor),
         "v1beta2" => (22..=27).contains(&minor),
         "v1beta3" => (23..=28).contains(&minor),
         "v1" => minor >= 25,
         _ => false,
     };
+    // The line of `Scheme = runtime.NewScheme()`, which 1.22's extra import moved down one.
+    let line = if minor == 22 { 31 } else { 30 };
     (!registered).then(|| {
         format!(
-            "no kind \"KubeSchedulerConfiguration\" is registered for version \"{api_version}\" in scheme \"k8s.io/kubernetes/pkg/scheduler/apis/config/scheme/scheme.go:30\""
+            "no kind \"KubeSchedulerConfiguration\" is registered for version \"{api_version}\" in scheme \"k8s.io/kubernetes/pkg/scheduler/apis/config/scheme/scheme.go:{line}\""
         )
     })
 }
@@ -726,11 +730,12 @@ pub fn unregistered_version(api_version: &str, minor: u32) -> Option<String> {
 /// it is enabled at.
 pub fn profiles(
     cfg: &SchedulerConfiguration,
+    minor: u32,
 ) -> Result<Vec<(String, crate::scheduler::Profile)>, String> {
     let mut out = Vec::new();
     for p in &cfg.profiles {
         let mut profile =
-            build_profile(p, crate::scheduler::Profile::default_profile()).map_err(|e| {
+            build_profile(p, crate::scheduler::Profile::default_profile_for(minor)).map_err(|e| {
                 format!(
                     "initializing profiles: creating profile for scheduler name {}: {e}",
                     p.scheduler_name
@@ -753,11 +758,11 @@ pub fn profiles_of(
         .scheduler_config
         .as_ref()
         .and_then(|v| parse(v).ok())
-        .and_then(|c| profiles(&c).ok());
+        .and_then(|c| profiles(&c, settings.minor).ok());
     let mut list = configured.unwrap_or_else(|| {
         vec![(
             "default-scheduler".to_string(),
-            crate::scheduler::Profile::default_profile(),
+            crate::scheduler::Profile::default_profile_for(settings.minor),
         )]
     });
     for (_, p) in &mut list {
@@ -780,7 +785,7 @@ mod tests {
 
     fn profile(v: serde_json::Value) -> crate::scheduler::Profile {
         let cfg = parse(&json!({"profiles": [v]})).unwrap();
-        profiles(&cfg).unwrap().remove(0).1
+        profiles(&cfg, crate::settings::DEFAULT_MINOR).unwrap().remove(0).1
     }
 
     #[test]
@@ -811,6 +816,11 @@ mod tests {
             ("v1beta3", 28, true),
             ("v1beta3", 29, false),
             ("v1beta1", 24, false),
+            ("v1beta1", 20, true),
+            ("v1beta1", 22, true),
+            ("v1beta1", 23, false),
+            ("v1beta2", 21, false),
+            ("v1beta3", 22, false),
             ("v2", 34, false),
         ];
         for (v, minor, ok) in cases {
@@ -821,6 +831,8 @@ mod tests {
             unregistered_version("kubescheduler.config.k8s.io/v1beta1", 24).as_deref(),
             Some("no kind \"KubeSchedulerConfiguration\" is registered for version \"kubescheduler.config.k8s.io/v1beta1\" in scheme \"k8s.io/kubernetes/pkg/scheduler/apis/config/scheme/scheme.go:30\"")
         );
+        assert!(unregistered_version("kubescheduler.config.k8s.io/v1beta3", 22)
+            .is_some_and(|e| e.ends_with("scheme.go:31\"")));
     }
 
     #[test]

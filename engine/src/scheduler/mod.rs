@@ -353,6 +353,44 @@ impl Profile {
             percentage_of_nodes_to_score: None,
         }
     }
+
+    /// The default profile of Kubernetes 1.`minor`. The filters are the same since 1.20; the
+    /// scores changed twice. 1.20 and 1.21 took them from the algorithm provider
+    /// (`algorithmprovider/registry.go`): every weight 1 but PodTopologySpread's 2, resources
+    /// scored by NodeResourcesLeastAllocated, and NodePreferAvoidPods at 10000. 1.22 took the
+    /// v1beta2 defaults (`v1beta2/default_plugins.go`: NodeResourcesFit scores, no
+    /// NodePreferAvoidPods), and 1.23 the v1beta3 ones, today's weights (`latest.go`). Read in
+    /// the sources vendored by kubernetes/autoscaler's cluster-autoscaler-1.2x.0 tags.
+    pub fn default_profile_for(minor: u32) -> Self {
+        use plugins::*;
+        let mut profile = Profile::default_profile();
+        profile.minor = minor;
+        if minor >= 23 {
+            return profile;
+        }
+        let resources: &'static dyn ScorePlugin = if minor >= 22 {
+            &node_resources_fit::NodeResourcesFit
+        } else {
+            &node_resources_least_allocated::NodeResourcesLeastAllocated
+        };
+        let mut scores: Vec<(&'static dyn ScorePlugin, i64)> = vec![
+            (
+                &node_resources_balanced_allocation::NodeResourcesBalancedAllocation,
+                1,
+            ),
+            (&image_locality::ImageLocality, 1),
+            (&inter_pod_affinity::InterPodAffinity, 1),
+            (resources, 1),
+            (&node_affinity::NodeAffinity, 1),
+        ];
+        if minor < 22 {
+            scores.push((&node_prefer_avoid_pods::NodePreferAvoidPods, 10000));
+        }
+        scores.push((&pod_topology_spread::PodTopologySpread, 2));
+        scores.push((&taint_toleration::TaintToleration, 1));
+        profile.scores = scores;
+        profile
+    }
 }
 
 /// Builds the scheduler's snapshot of the nodes and of the pods bound to them.
@@ -612,7 +650,8 @@ fn fit_error_message(
         " {}.",
         histogram(failed.iter().flat_map(|s| s.reasons.iter().cloned()))
     ));
-    if !post.is_empty() {
+    // The PostFilter's diagnosis joined the message in 1.24 (kubernetes/kubernetes#107775).
+    if !post.is_empty() && minor >= 24 {
         msg.push(' ');
         msg.push_str(post);
         if minor >= 25 {

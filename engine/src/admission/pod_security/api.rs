@@ -303,7 +303,8 @@ impl Config {
             .strip_prefix(CONFIG_GROUP)
             .and_then(|r| r.strip_prefix('/'))
         {
-            Some("v1alpha1" | "v1beta1") => true,
+            Some("v1alpha1") => true,
+            Some("v1beta1") => minor >= 23,
             Some("v1") => minor >= 25,
             _ => false,
         };

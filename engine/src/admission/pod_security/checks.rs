@@ -68,13 +68,15 @@ impl Check {
     }
 }
 
-/// The checks that run for a level at policy version v1.`v`, in upstream order: baseline IDs
-/// sorted, then restricted IDs sorted.
-pub fn checks_for(level: Level, v: u32) -> Vec<(&'static str, &'static Versioned)> {
+/// The checks that run for a level at policy version v1.`v` on a cluster of minor version
+/// `minor`, in upstream order: baseline IDs sorted, then restricted IDs sorted. From 1.24 a
+/// restricted check replaces the baseline checks it overrides (`OverrideCheckIDs`, new in
+/// pod-security-admission 1.24); on 1.23 both run and both report.
+pub fn checks_for(level: Level, v: u32, minor: u32) -> Vec<(&'static str, &'static Versioned)> {
     if level == Level::Privileged {
         return Vec::new();
     }
-    let overridden: Vec<&str> = if level == Level::Restricted {
+    let overridden: Vec<&str> = if level == Level::Restricted && minor >= 24 {
         all_checks()
             .filter(|c| c.level == Level::Restricted)
             .filter_map(|c| c.at(v))
@@ -149,7 +151,7 @@ pub fn evaluate(lv: LevelVersion, minor: u32, meta: &ObjectMeta, spec: &PodSpec)
     let env = Env { minor };
     let v = lv.version.effective(minor);
     Aggregate {
-        forbidden: checks_for(lv.level, v)
+        forbidden: checks_for(lv.level, v, minor)
             .into_iter()
             .filter_map(|(_, c)| (c.check)(env, meta, spec))
             .collect(),
@@ -332,6 +334,21 @@ mod tests {
              restricted volume types (volume \"host\" uses restricted volume type \"hostPath\"), \
              runAsNonRoot != true (pod or container \"side\" must set securityContext.runAsNonRoot=true), \
              seccompProfile (pod or container \"side\" must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\")"
+        );
+    }
+
+    #[test]
+    fn before_1_24_a_restricted_check_does_not_replace_the_baseline_check_it_overrides() {
+        let p = pod(
+            json!([good("app", json!({}))]),
+            json!({"volumes": [{"name": "host", "hostPath": {"path": "/"}}]}),
+        );
+        let both = "hostPath volumes (volume \"host\"), \
+             restricted volume types (volume \"host\" uses restricted volume type \"hostPath\")";
+        assert_eq!(run("restricted", "latest", 23, p.clone()), both);
+        assert_eq!(
+            run("restricted", "latest", 24, p),
+            "restricted volume types (volume \"host\" uses restricted volume type \"hostPath\")"
         );
     }
 

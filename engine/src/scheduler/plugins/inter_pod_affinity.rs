@@ -32,6 +32,21 @@ pub const ERR_REASON_AFFINITY_RULES_NOT_MATCH: &str = "node(s) didn't match pod 
 pub const ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH: &str =
     "node(s) didn't match pod anti-affinity rules";
 
+/// Until 1.21 every failure also carried `ErrReasonAffinityNotMatch` ahead of the specific
+/// reason, so each failing node counted twice in the FailedScheduling histogram: `node(s)
+/// didn't match pod affinity/anti-affinity` in 1.20, with ` rules` appended in 1.21. 1.22
+/// dropped it (kubernetes/kubernetes#102518). Read in the v1.21.0 and v1.22.0 sources vendored
+/// by kubernetes/autoscaler (cluster-autoscaler-1.21.0, -1.22.0) and its late-1.20 copy.
+fn with_general_reason(mut status: Status, minor: u32) -> Status {
+    let general = match minor {
+        ..=20 => "node(s) didn't match pod affinity/anti-affinity",
+        21 => "node(s) didn't match pod affinity/anti-affinity rules",
+        _ => return status,
+    };
+    status.reasons.insert(0, general.to_string());
+    status
+}
+
 /// `framework.AffinityTerm`: a term with its selectors parsed and its namespaces resolved.
 #[derive(Debug)]
 pub(crate) struct Term {
@@ -255,16 +270,16 @@ impl FilterPlugin for InterPodAffinity {
         let s = pod.cycle.get_or_init("PreFilterInterPodAffinity", || {
             pre_filter(pod.pod, pod.nodes)
         });
-        if !satisfy_pod_affinity(&s, pod.pod, node) {
-            return Status::unresolvable(ERR_REASON_AFFINITY_RULES_NOT_MATCH);
-        }
-        if !satisfy_pod_anti_affinity(&s, node) {
-            return Status::unschedulable(ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH);
-        }
-        if !satisfy_existing_pods_anti_affinity(&s, node) {
-            return Status::unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH);
-        }
-        Status::success()
+        let status = if !satisfy_pod_affinity(&s, pod.pod, node) {
+            Status::unresolvable(ERR_REASON_AFFINITY_RULES_NOT_MATCH)
+        } else if !satisfy_pod_anti_affinity(&s, node) {
+            Status::unschedulable(ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH)
+        } else if !satisfy_existing_pods_anti_affinity(&s, node) {
+            Status::unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH)
+        } else {
+            return Status::success();
+        };
+        with_general_reason(status, pod.minor)
     }
 }
 

@@ -12,6 +12,16 @@ pub struct NodeAffinity;
 /// `ErrReasonPod`.
 pub const ERR_REASON_POD: &str = "node(s) didn't match Pod's node affinity/selector";
 
+/// `ErrReasonPod` of the version: 1.20 said `node(s) didn't match Pod's node affinity`; the
+/// `/selector` came with kubernetes/kubernetes#97521 in 1.21.
+pub fn err_reason_pod(minor: u32) -> &'static str {
+    if minor < 21 {
+        "node(s) didn't match Pod's node affinity"
+    } else {
+        ERR_REASON_POD
+    }
+}
+
 impl FilterPlugin for NodeAffinity {
     fn name(&self) -> &'static str {
         "NodeAffinity"
@@ -21,7 +31,7 @@ impl FilterPlugin for NodeAffinity {
         if pod_matches_node_selector_and_affinity(pod.pod, &node.node) {
             Status::success()
         } else {
-            Status::unresolvable(ERR_REASON_POD)
+            Status::unresolvable(err_reason_pod(pod.minor))
         }
     }
 }

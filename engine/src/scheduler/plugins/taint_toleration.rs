@@ -11,10 +11,11 @@ use crate::taints::{find_untolerated_taint, toleration_tolerates_taint};
 pub struct TaintToleration;
 
 /// `ErrReasonNotMatch`, formatted with the taint's key and value: `node(s) had untolerated
-/// taint {k: v}` from 1.25 (kubernetes/kubernetes#109119, which missed 1.24's code freeze),
+/// taint {k: v}` from 1.24 (kubernetes/kubernetes#109119; read in the v1.23.0 and v1.24.0
+/// sources vendored by kubernetes/autoscaler's cluster-autoscaler-1.23.0 and -1.24.0),
 /// `node(s) had taint {k: v}, that the pod didn't tolerate` before.
 pub fn err_reason_not_match(minor: u32, key: &str, value: &str) -> String {
-    if minor < 25 {
+    if minor < 24 {
         format!("node(s) had taint {{{key}: {value}}}, that the pod didn't tolerate")
     } else {
         format!("node(s) had untolerated taint {{{key}: {value}}}")
@@ -159,16 +160,16 @@ mod tests {
     }
 
     #[test]
-    fn before_1_25_the_reason_names_the_taint_the_pod_did_not_tolerate() {
+    fn before_1_24_the_reason_names_the_taint_the_pod_did_not_tolerate() {
         let p = pod(json!({"containers": []}));
         let mut info = PodInfo::new(&p);
-        info.minor = 24;
+        info.minor = 23;
         let s = TaintToleration.filter(&info, &tainted("NoSchedule"));
         assert_eq!(
             s.reasons,
             ["node(s) had taint {dedicated: gpu}, that the pod didn't tolerate"]
         );
-        info.minor = 25;
+        info.minor = 24;
         let s = TaintToleration.filter(&info, &tainted("NoSchedule"));
         assert_eq!(
             s.reasons,
