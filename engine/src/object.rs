@@ -185,6 +185,10 @@ kinds! {
 /// last minor)`. A kind not listed is served by every simulated version.
 pub static SERVED: &[(&str, &str, u32, u32)] = &[
     ("policy/v1beta1", "PodSecurityPolicy", 0, 24),
+    // GA in 1.21; 1.20 served only their v1beta1 versions, which kubefiddle does not simulate.
+    ("policy/v1", "PodDisruptionBudget", 21, u32::MAX),
+    ("batch/v1", "CronJob", 21, u32::MAX),
+    ("discovery.k8s.io/v1", "EndpointSlice", 21, u32::MAX),
     (
         "admissionregistration.k8s.io/v1",
         "ValidatingAdmissionPolicy",
@@ -205,6 +209,17 @@ pub fn served_in(info: &KindInfo, minor: u32) -> bool {
         .iter()
         .find(|(av, k, _, _)| *av == info.api_version && *k == info.kind)
         .is_none_or(|(_, _, from, to)| (*from..=*to).contains(&minor))
+}
+
+/// Whether a cluster of minor version `minor` has the kind's resource in some version: a
+/// version it still served that kubefiddle does not simulate (`batch/v1beta1` CronJobs on
+/// 1.20) counts. For resource names, which carry no version (`kubectl auth can-i`).
+pub fn resource_served_in(info: &KindInfo, minor: u32) -> bool {
+    served_in(info, minor)
+        || REMOVED_APIS.iter().any(|(av, k, last)| {
+            let group = av.rsplit_once('/').map_or("", |(g, _)| g);
+            *k == info.kind && group == info.group && minor <= *last
+        })
 }
 
 /// API versions a kind was once served under and when they stopped being served, so that a

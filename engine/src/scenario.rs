@@ -669,6 +669,13 @@ fn apply_manifest(
                     format!("error: error validating {file:?}: error validating data: invalid object to validate; if you choose to ignore these errors, turn validation off with --validate=false"),
                     true,
                 ),
+                // cli-runtime's `pkg/resource/mapper.go`: `unable to recognize` until 1.23.
+                DecodeError::NoMatch { kind, api_version, .. } if minor < 24 => (
+                    format!(
+                        "error: unable to recognize {file:?}: no matches for kind {kind:?} in version {api_version:?}"
+                    ),
+                    false,
+                ),
                 DecodeError::NoMatch { kind, api_version, name, namespace } => (
                     format!(
                         "error: resource mapping not found for name: {name:?} namespace: {namespace:?} from {file:?}: no matches for kind {kind:?} in version {api_version:?}\nensure CRDs are installed first"

@@ -357,14 +357,22 @@ fn make_node(
             "node-role.kubernetes.io/control-plane".to_string(),
             String::new(),
         );
-        labels.insert(
-            "node.kubernetes.io/exclude-from-external-load-balancers".to_string(),
-            String::new(),
-        );
-        // kubeadm taints control-plane nodes `node-role.kubernetes.io/control-plane`; in 1.24
-        // it also kept the old `node-role.kubernetes.io/master` taint, ahead of the new one
-        // (KEP-2067 "rename-master-label-taint"; kind removes both from a single node only
-        // "for versions < 1.25"). The master taint is the one 1.24's scheduler names.
+        // KEP-2067 "rename-master-label-taint": kubeadm 1.20 added the control-plane label
+        // next to the master one, which 1.24 dropped.
+        if minor < 24 {
+            labels.insert("node-role.kubernetes.io/master".to_string(), String::new());
+        }
+        // From kubeadm 1.21 (kubernetes/kubernetes#98269).
+        if minor >= 21 {
+            labels.insert(
+                "node.kubernetes.io/exclude-from-external-load-balancers".to_string(),
+                String::new(),
+            );
+        }
+        // kubeadm taints control-plane nodes `node-role.kubernetes.io/master` until 1.23,
+        // `node-role.kubernetes.io/control-plane` from 1.25, and both in 1.24, the master one
+        // first (KEP-2067; kind removes them from a single node: the master taint before 1.24,
+        // both "for versions < 1.25"). The master taint is the one 1.24's scheduler names.
         let mut list = Vec::new();
         if minor < 25 {
             list.push(Taint {
@@ -373,11 +381,13 @@ fn make_node(
                 ..Taint::default()
             });
         }
-        list.push(Taint {
-            key: "node-role.kubernetes.io/control-plane".to_string(),
-            effect: "NoSchedule".to_string(),
-            ..Taint::default()
-        });
+        if minor >= 24 {
+            list.push(Taint {
+                key: "node-role.kubernetes.io/control-plane".to_string(),
+                effect: "NoSchedule".to_string(),
+                ..Taint::default()
+            });
+        }
         taints = Some(list);
     }
     for (k, v) in extra_labels {
@@ -494,8 +504,28 @@ mod tests {
             ]
         );
         assert_eq!(keys(25), ["node-role.kubernetes.io/control-plane"]);
+        assert_eq!(keys(20), ["node-role.kubernetes.io/master"]);
+        assert_eq!(keys(23), ["node-role.kubernetes.io/master"]);
+        let roles = |minor: u32| -> Vec<String> {
+            let nodes = kind_cluster_nodes(&v, minor).unwrap_or_default();
+            let labels = nodes.first().and_then(|n| n.metadata.labels.clone());
+            labels
+                .unwrap_or_default()
+                .into_keys()
+                .filter(|k| k.starts_with("node-role.") || k.contains("exclude-from"))
+                .collect()
+        };
+        assert_eq!(
+            roles(20),
+            [
+                "node-role.kubernetes.io/control-plane",
+                "node-role.kubernetes.io/master"
+            ]
+        );
+        assert_eq!(roles(21).len(), 3, "kubeadm 1.21 adds exclude-from-external-load-balancers");
+        assert_eq!(roles(24).len(), 2, "kubeadm 1.24 drops the master label");
         let single = json!({"nodes": [{"role": "control-plane"}]});
-        for minor in [24, 34] {
+        for minor in [20, 23, 24, 34] {
             let nodes = kind_cluster_nodes(&single, minor).unwrap_or_default();
             assert_eq!(nodes.len(), 1);
             assert!(

@@ -273,6 +273,51 @@ mod tests {
     }
 
     #[test]
+    fn on_1_20_the_accounts_token_secret_is_mounted_and_without_one_the_pod_must_wait() {
+        use crate::admission::testkit::{run_full, Request};
+        let robot = |secrets: serde_json::Value| {
+            json!({"apiVersion": "v1", "kind": "ServiceAccount",
+                   "metadata": {"name": "robot", "namespace": "default", "uid": "sa-uid"},
+                   "secrets": secrets})
+        };
+        let token = |name: &str, uid: &str| {
+            json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
+                   "metadata": {"name": name, "namespace": "default", "annotations": {
+                       "kubernetes.io/service-account.name": "robot",
+                       "kubernetes.io/service-account.uid": uid}}})
+        };
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"},
+            "spec": {"serviceAccountName": "robot",
+                     "initContainers": [{"name": "i", "image": "x"}],
+                     "containers": [{"name": "a", "image": "x"}]}});
+        // The first referenced Secret that really is the account's token: not one of another
+        // uid (a deleted account's), not a missing one.
+        let objects = [
+            robot(json!([{"name": "gone"}, {"name": "robot-token-old"}, {"name": "robot-token-abcde"}])),
+            token("robot-token-old", "another-uid"),
+            token("robot-token-abcde", "sa-uid"),
+        ];
+        let p = run_full(&ServiceAccount, Request::create(pod.clone()).with(&objects).minor(20))
+            .unwrap();
+        assert_eq!(
+            p["spec"]["volumes"],
+            json!([{"name": "robot-token-abcde", "secret": {"secretName": "robot-token-abcde", "defaultMode": 420}}])
+        );
+        let mount = json!([{"name": "robot-token-abcde", "readOnly": true,
+                            "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}]);
+        assert_eq!(p["spec"]["initContainers"][0]["volumeMounts"], mount);
+        assert_eq!(p["spec"]["containers"][0]["volumeMounts"], mount);
+        // 1.21 projects a bound token instead.
+        let p = run_full(&ServiceAccount, Request::create(pod.clone()).with(&objects).minor(21))
+            .unwrap();
+        assert!(p["spec"]["volumes"][0]["projected"].is_object());
+        let err = run_full(&ServiceAccount, Request::create(pod).with(&[robot(json!([]))]).minor(20))
+            .unwrap_err();
+        assert_eq!(err.reason, crate::status::Reason::ServerTimeout);
+        assert_eq!(err.message, "No API token found for service account \"robot\", retry after the token is automatically created and added to the service account");
+    }
+
+    #[test]
     fn a_missing_account_is_refused() {
         let err = admit_pod(
             &ServiceAccount,

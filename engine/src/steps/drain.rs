@@ -44,6 +44,10 @@ const UNMANAGED_FATAL: &str =
     "cannot delete Pods that declare no controller (use --force to override)";
 const UNMANAGED_FATAL_BEFORE_1_30: &str = "Pods declare no controller (use --force to override)";
 const UNMANAGED_WARNING: &str = "deleting Pods that declare no controller";
+/// Until 1.23 (`pkg/drain/filters.go` at kubernetes-1.20.0 … 1.23.0).
+const UNMANAGED_FATAL_BEFORE_1_24: &str = "Pods not managed by ReplicationController, ReplicaSet, Job, DaemonSet or StatefulSet (use --force to override)";
+const UNMANAGED_WARNING_BEFORE_1_24: &str =
+    "deleting Pods not managed by ReplicationController, ReplicaSet, Job, DaemonSet or StatefulSet";
 const MIRROR_ANNOTATION: &str = "kubernetes.io/config.mirror";
 /// The eviction subresource's 429 message.
 pub const PDB_VIOLATION: &str = "Cannot evict pod as it would violate the pod's disruption budget.";
@@ -159,10 +163,17 @@ pub fn filter(c: &Cluster, pod: &Pod, flags: Flags) -> Verdict {
                 return Verdict::Okay;
             }
             if flags.force {
+                let message = if c.settings.minor < 24 {
+                    UNMANAGED_WARNING_BEFORE_1_24
+                } else {
+                    UNMANAGED_WARNING
+                };
                 Verdict::Warning {
                     delete: true,
-                    message: UNMANAGED_WARNING.into(),
+                    message: message.into(),
                 }
+            } else if c.settings.minor < 24 {
+                Verdict::Error(UNMANAGED_FATAL_BEFORE_1_24.into())
             } else if c.settings.minor < 30 {
                 Verdict::Error(UNMANAGED_FATAL_BEFORE_1_30.into())
             } else {
@@ -616,6 +627,20 @@ pub(super) fn drain(
                 flush(&mut records, base, info, name, &mut out);
                 return Ok(records);
             }
+            Err(e) if minor < 23 => {
+                // Until 1.22 the first node that fails stops the command: it and the nodes
+                // not drained yet are listed as pending (1.22 warns first that this will go).
+                if minor == 22 {
+                    out.err("DEPRECATED WARNING: Aborting the drain command in a list of nodes will be deprecated in v1.23.\nThe new behavior will make the drain command go through all nodes even if one or more nodes failed during the drain.\nFor now, users can try such experience via: --ignore-errors".to_string());
+                }
+                out.err(format!(
+                    "error: unable to drain node {name:?}, aborting command..."
+                ));
+                fatal.push(e);
+                remaining.extend(nodes.iter().skip_while(|n| *n != name).cloned());
+                flush(&mut records, base, info, name, &mut out);
+                break;
+            }
             Err(e) => {
                 // `due to error:%s` until 1.30, with a space from 1.31.
                 let space = if c.settings.minor >= 31 { " " } else { "" };
@@ -630,12 +655,20 @@ pub(super) fn drain(
         flush(&mut records, base, info, name, &mut out);
     }
     if !remaining.is_empty() {
-        let mut text = String::from("There are pending nodes to be drained:");
+        // Before 1.23 a blank line follows the abort line.
+        let mut text = if minor < 23 {
+            String::from("\nThere are pending nodes to be drained:")
+        } else {
+            String::from("There are pending nodes to be drained:")
+        };
         for n in &remaining {
             text.push_str(&format!("\n {n}"));
         }
         // The returned aggregate: one error unwrapped, its errors one per line.
         let final_errors: Vec<String> = match fatal.as_slice() {
+            // Until 1.22 kubectl returned the node's own aggregate, which `CheckErr` unwraps
+            // when it holds one error and prints with the `error: ` prefix.
+            [one] if minor < 23 && one.len() == 1 => vec![format!("error: {}", one[0])],
             [one] => one.clone(),
             many => many.iter().map(|e| aggregate(e)).collect(),
         };

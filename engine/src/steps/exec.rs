@@ -7,7 +7,9 @@
 //!   (`polymorphichelpers/attachablepodforobject.go`: `SelectorsForObject`, then the pods in
 //!   reverse `podutils.ActivePods` order); the refusal of a completed pod; the default container
 //!   (`pkg/cmd/util/podcmd/podcmd.go`: the `kubectl.kubernetes.io/default-container`
-//!   annotation, else the first container, with the `Defaulted container` line on stderr).
+//!   annotation, else the first container, with the `Defaulted container` line on stderr;
+//!   kubectl 1.20's `pkg/cmd/exec/exec.go` took the first container and said `Defaulting
+//!   container name to …`, and `-q` silenced neither that nor the deprecation line).
 //! - The API server: authorization of `create` on `pods/exec` (from 1.30 kubectl first tries a
 //!   WebSocket GET, which `get` on `pods/exec` authorizes, and falls back to the SPDY POST, so
 //!   either verb lets it through and a refusal names `create`); admission of the CONNECT
@@ -56,7 +58,7 @@ pub(super) fn exec(
                     Outcome::Invalid,
                 ));
             }
-            if !args.quiet {
+            if !args.quiet || minor < 21 {
                 out.push(stderr_line(
                     base,
                     "kubectl exec [POD] [COMMAND] is DEPRECATED and will be removed in a future version. Use kubectl exec [POD] -- [COMMAND] instead.",
@@ -107,6 +109,18 @@ pub(super) fn exec(
     let names = ContainerNames::of(&pod);
     let container = match &args.container {
         Some(cn) => cn.clone(),
+        None if minor < 21 => {
+            // kubectl 1.20: the first container, no annotation, and two lines that `-q` does
+            // not silence when the pod has several (regular) containers.
+            let first = names.containers.first().cloned().unwrap_or_default();
+            if names.containers.len() > 1 {
+                out.push(stderr_line(
+                    base,
+                    &format!("Defaulting container name to {first}.\nUse 'kubectl describe pod/{name} -n {ns}' to see all of the containers in this pod."),
+                ));
+            }
+            first
+        }
         None => {
             let (chosen, line) = names.default_container(&pod);
             if let Some(line) = line.filter(|_| !args.quiet) {
