@@ -106,6 +106,7 @@ impl Cluster {
             let v = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
             if let Ok(mut obj) = decode_value(v) {
                 defaults::apply(&mut obj);
+                defaults::drop_disabled_fields(&mut obj, self.settings.minor);
                 self.store.insert_new(obj, None);
             }
         }

@@ -17,14 +17,115 @@ use crate::object::Object;
 use crate::quantity::Quantity;
 
 /// `dropDisabledFields` of the registry strategies: fields of features whose gate is off in the
-/// selected version are dropped on create and update. The StatefulSet's
-/// `persistentVolumeClaimRetentionPolicy` needs `StatefulSetAutoDeletePVC`, beta and on from
-/// 1.27 (`pkg/registry/apps/statefulset/strategy.go`); before, neither defaulted nor kept.
+/// selected version are dropped on create and update, defaults and all. Each feature is named
+/// with the release whose default turned it on:
+/// - StatefulSet `persistentVolumeClaimRetentionPolicy`: `StatefulSetAutoDeletePVC`, 1.27
+///   (`pkg/registry/apps/statefulset/strategy.go`); `minReadySeconds`:
+///   `StatefulSetMinReadySeconds`, 1.23.
+/// - Job `completionMode` and `suspend`: `IndexedJob` and `SuspendJob`, alpha in 1.21, on in
+///   1.22 (`pkg/registry/batch/job/strategy.go`); `ttlSecondsAfterFinished`:
+///   `TTLAfterFinished`, 1.21.
+/// - DaemonSet `rollingUpdate.maxSurge`: `DaemonSetUpdateSurge`, 1.22.
+/// - Service `internalTrafficPolicy`: `ServiceInternalTrafficPolicy`, 1.22.
+/// - Pod (and pod template) affinity terms' `namespaceSelector`:
+///   `PodAffinityNamespaceSelector`, 1.22 (`pkg/api/pod/util.go`).
+/// - Namespace label `kubernetes.io/metadata.name`: `NamespaceDefaultLabelName`, 1.21
+///   (`pkg/registry/core/namespace/strategy.go`).
 pub fn drop_disabled_fields(obj: &mut Object, minor: u32) {
-    if let Object::StatefulSet(s) = obj {
-        if minor < 27 {
+    match obj {
+        Object::StatefulSet(s) => {
             if let Some(spec) = s.spec.as_mut() {
-                spec.persistent_volume_claim_retention_policy = None;
+                if minor < 27 {
+                    spec.persistent_volume_claim_retention_policy = None;
+                }
+                if minor < 23 {
+                    spec.min_ready_seconds = None;
+                }
+                drop_pod_spec_fields(spec.template.spec.as_mut(), minor);
+            }
+        }
+        Object::Job(j) => {
+            if let Some(spec) = j.spec.as_mut() {
+                if minor < 22 {
+                    spec.completion_mode = None;
+                    spec.suspend = None;
+                }
+                if minor < 21 {
+                    spec.ttl_seconds_after_finished = None;
+                }
+                drop_pod_spec_fields(spec.template.spec.as_mut(), minor);
+            }
+        }
+        Object::DaemonSet(d) => {
+            if let Some(spec) = d.spec.as_mut() {
+                if minor < 22 {
+                    if let Some(ru) = spec
+                        .update_strategy
+                        .as_mut()
+                        .and_then(|u| u.rolling_update.as_mut())
+                    {
+                        ru.max_surge = None;
+                    }
+                }
+                drop_pod_spec_fields(spec.template.spec.as_mut(), minor);
+            }
+        }
+        Object::Deployment(d) => {
+            if let Some(spec) = d.spec.as_mut() {
+                drop_pod_spec_fields(spec.template.spec.as_mut(), minor);
+            }
+        }
+        Object::ReplicaSet(r) => {
+            if let Some(spec) = r.spec.as_mut() {
+                drop_pod_spec_fields(spec.template.as_mut().and_then(|t| t.spec.as_mut()), minor);
+            }
+        }
+        Object::Pod(p) => drop_pod_spec_fields(p.spec.as_mut(), minor),
+        Object::Service(svc) => {
+            if minor < 22 {
+                if let Some(spec) = svc.spec.as_mut() {
+                    spec.internal_traffic_policy = None;
+                }
+            }
+        }
+        Object::Namespace(ns) => {
+            if minor < 21 {
+                if let Some(labels) = ns.metadata.labels.as_mut() {
+                    labels.remove("kubernetes.io/metadata.name");
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The pod-spec fields of features that are off in the version (`dropDisabledPodFields`).
+fn drop_pod_spec_fields(spec: Option<&mut core::PodSpec>, minor: u32) {
+    let Some(spec) = spec else {
+        return;
+    };
+    if minor < 22 {
+        let Some(affinity) = spec.affinity.as_mut() else {
+            return;
+        };
+        let affinity_terms = affinity.pod_affinity.as_mut().map(|a| {
+            (
+                a.required_during_scheduling_ignored_during_execution.as_mut(),
+                a.preferred_during_scheduling_ignored_during_execution.as_mut(),
+            )
+        });
+        let anti_terms = affinity.pod_anti_affinity.as_mut().map(|a| {
+            (
+                a.required_during_scheduling_ignored_during_execution.as_mut(),
+                a.preferred_during_scheduling_ignored_during_execution.as_mut(),
+            )
+        });
+        for (required, preferred) in affinity_terms.into_iter().chain(anti_terms) {
+            for term in required.into_iter().flatten() {
+                term.namespace_selector = None;
+            }
+            for weighted in preferred.into_iter().flatten() {
+                weighted.pod_affinity_term.namespace_selector = None;
             }
         }
     }
@@ -537,5 +638,47 @@ mod tests {
         let kept = sts(27).unwrap_or_default();
         assert_eq!(kept.when_scaled.as_deref(), Some("Delete"));
         assert_eq!(kept.when_deleted.as_deref(), Some("Retain"), "defaulted");
+    }
+
+    fn dropped(v: serde_json::Value, minor: u32) -> serde_json::Value {
+        let mut obj = crate::apiserver::decode_value(v).unwrap();
+        apply(&mut obj);
+        drop_disabled_fields(&mut obj, minor);
+        obj.to_value()
+    }
+
+    #[test]
+    fn fields_of_features_off_before_1_24_are_dropped_with_their_defaults() {
+        let job = serde_json::json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"},
+            "spec": {"completionMode": "Indexed", "completions": 2, "ttlSecondsAfterFinished": 60,
+                     "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "x"}]}}}});
+        let at = |minor| dropped(job.clone(), minor)["spec"].clone();
+        assert!(at(20)["ttlSecondsAfterFinished"].is_null());
+        assert_eq!(at(21)["ttlSecondsAfterFinished"], 60);
+        assert!(at(21)["completionMode"].is_null() && at(21)["suspend"].is_null());
+        assert_eq!(at(22)["completionMode"], "Indexed");
+        assert_eq!(at(22)["suspend"], false);
+
+        let ns = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}});
+        assert!(dropped(ns.clone(), 20)["metadata"]["labels"]["kubernetes.io/metadata.name"].is_null());
+        assert_eq!(dropped(ns, 21)["metadata"]["labels"]["kubernetes.io/metadata.name"], "team");
+
+        let svc = serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+            "spec": {"ports": [{"port": 80}]}});
+        assert!(dropped(svc.clone(), 21)["spec"]["internalTrafficPolicy"].is_null());
+        assert_eq!(dropped(svc, 22)["spec"]["internalTrafficPolicy"], "Cluster");
+
+        let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "c", "image": "x"}], "affinity": {"podAntiAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": [{"topologyKey": "kubernetes.io/hostname",
+                    "labelSelector": {"matchLabels": {"app": "a"}}, "namespaceSelector": {}}]}}}});
+        let term = |minor| {
+            dropped(pod.clone(), minor)["spec"]["affinity"]["podAntiAffinity"]
+                ["requiredDuringSchedulingIgnoredDuringExecution"][0]
+                .clone()
+        };
+        assert!(term(21)["namespaceSelector"].is_null());
+        assert!(term(21)["labelSelector"].is_object());
+        assert!(term(22)["namespaceSelector"].is_object());
     }
 }
