@@ -46,6 +46,7 @@ pub const EXAMPLES: &[Example] = &[
     example!("20-static-pods.yaml"),
     example!("21-multi-container-pods.yaml"),
     example!("22-read-write-once-multi-attach.yaml"),
+    example!("23-deny-escalating-exec-1.20.yaml"),
 ];
 
 /// What a first visit shows: a little of everything (placement, Pending, a rejection, steps).

@@ -110,14 +110,18 @@ fn drop_pod_spec_fields(spec: Option<&mut core::PodSpec>, minor: u32) {
         };
         let affinity_terms = affinity.pod_affinity.as_mut().map(|a| {
             (
-                a.required_during_scheduling_ignored_during_execution.as_mut(),
-                a.preferred_during_scheduling_ignored_during_execution.as_mut(),
+                a.required_during_scheduling_ignored_during_execution
+                    .as_mut(),
+                a.preferred_during_scheduling_ignored_during_execution
+                    .as_mut(),
             )
         });
         let anti_terms = affinity.pod_anti_affinity.as_mut().map(|a| {
             (
-                a.required_during_scheduling_ignored_during_execution.as_mut(),
-                a.preferred_during_scheduling_ignored_during_execution.as_mut(),
+                a.required_during_scheduling_ignored_during_execution
+                    .as_mut(),
+                a.preferred_during_scheduling_ignored_during_execution
+                    .as_mut(),
             )
         });
         for (required, preferred) in affinity_terms.into_iter().chain(anti_terms) {
@@ -660,8 +664,13 @@ mod tests {
         assert_eq!(at(22)["suspend"], false);
 
         let ns = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}});
-        assert!(dropped(ns.clone(), 20)["metadata"]["labels"]["kubernetes.io/metadata.name"].is_null());
-        assert_eq!(dropped(ns, 21)["metadata"]["labels"]["kubernetes.io/metadata.name"], "team");
+        assert!(
+            dropped(ns.clone(), 20)["metadata"]["labels"]["kubernetes.io/metadata.name"].is_null()
+        );
+        assert_eq!(
+            dropped(ns, 21)["metadata"]["labels"]["kubernetes.io/metadata.name"],
+            "team"
+        );
 
         let svc = serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
             "spec": {"ports": [{"port": 80}]}});

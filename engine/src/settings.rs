@@ -5,7 +5,7 @@
 //! ```yaml
 //! apiVersion: kubefiddle.dev/v1alpha1
 //! kind: Settings
-//! kubernetesVersion: "1.34"          # the simulated cluster's version (1.24 … 1.34)
+//! kubernetesVersion: "1.34"          # the simulated cluster's version (1.20 … 1.34)
 //! user: alice                         # who runs the scenario (kubectl --as); default: a cluster-admin
 //! groups: [dev]                       # kubectl --as-group
 //! apiServer:
@@ -522,7 +522,11 @@ mod tests {
                 "node-role.kubernetes.io/master"
             ]
         );
-        assert_eq!(roles(21).len(), 3, "kubeadm 1.21 adds exclude-from-external-load-balancers");
+        assert_eq!(
+            roles(21).len(),
+            3,
+            "kubeadm 1.21 adds exclude-from-external-load-balancers"
+        );
         assert_eq!(roles(24).len(), 2, "kubeadm 1.24 drops the master label");
         let single = json!({"nodes": [{"role": "control-plane"}]});
         for minor in [20, 23, 24, 34] {

@@ -1241,7 +1241,9 @@ fn can_i_resource(
         return (String::new(), "*".into(), Some(true));
     }
     let lower = arg.to_ascii_lowercase();
-    if let Some(info) = object::resolve_resource(&lower).filter(|i| object::resource_served_in(i, minor)) {
+    if let Some(info) =
+        object::resolve_resource(&lower).filter(|i| object::resource_served_in(i, minor))
+    {
         return (
             info.group.to_string(),
             info.plural.to_string(),

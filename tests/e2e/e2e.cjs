@@ -607,6 +607,18 @@ const SHOTS = process.env.E2E_SHOTS || '';
     await page.waitForFunction(() => document.body.innerText.includes('Error from server (BadRequest): container proxy is not valid for pod app-with-adapter'), null, { timeout: 10000 });
   });
 
+  await check('1.20: DenyEscalatingExec refuses exec into a privileged pod, in the results and the console', async () => {
+    await loadExample(/DenyEscalatingExec/, 'cannot exec into or attach to a privileged container');
+    const body = await page.locator('body').innerText();
+    assert(body.includes('Error from server (Forbidden): pods "node-debugger" is forbidden: cannot exec into or attach to a container using host pid'), 'no host pid refusal');
+    assert(/v1\.20\.0/.test(body), 'the header does not show v1.20.0');
+    const input = page.getByPlaceholder(/kubectl get pods/);
+    await input.fill('kubectl get nodes');
+    await input.press('Enter');
+    await page.waitForFunction(() => document.body.innerText.includes('control-plane,master'), null, { timeout: 10000 });
+    if (SHOTS) await page.screenshot({ path: `${SHOTS}/deny-escalating-exec-light.png` });
+  });
+
   await check('no uncaught errors in the page', async () => {
     assert(errors.length === 0, errors.join('\n'));
   });

@@ -315,7 +315,10 @@ mod tests {
         assert_eq!(all(24), split(all124));
         // 1.20: the exec plugins, no DenyServiceExternalIPs (1.21), no PodSecurity (1.22).
         let all120 = all124
-            .replace("DenyServiceExternalIPs, ", "DenyEscalatingExec, DenyExecOnPrivileged, ")
+            .replace(
+                "DenyServiceExternalIPs, ",
+                "DenyEscalatingExec, DenyExecOnPrivileged, ",
+            )
             .replace("PodSecurity, ", "");
         assert_eq!(all(20), split(&all120));
         let all121 = all124.replace("PodSecurity, ", "");

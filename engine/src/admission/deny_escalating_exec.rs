@@ -174,9 +174,15 @@ mod tests {
     #[test]
     fn attach_is_refused_too_but_other_subresources_and_creates_are_not() {
         let spec = json!({"containers": [privileged()]});
-        let attach = run(&DENY_ESCALATING_EXEC, Request::connect(pod(spec.clone()), "attach"));
+        let attach = run(
+            &DENY_ESCALATING_EXEC,
+            Request::connect(pod(spec.clone()), "attach"),
+        );
         assert_eq!(attach.map(|_| ()), Err(PRIVILEGED.to_string()));
-        let proxy = run(&DENY_ESCALATING_EXEC, Request::connect(pod(spec.clone()), "proxy"));
+        let proxy = run(
+            &DENY_ESCALATING_EXEC,
+            Request::connect(pod(spec.clone()), "proxy"),
+        );
         assert!(proxy.is_ok());
         assert!(run(&DENY_ESCALATING_EXEC, Request::create(pod(spec))).is_ok());
     }

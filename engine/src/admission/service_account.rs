@@ -293,12 +293,17 @@ mod tests {
         // The first referenced Secret that really is the account's token: not one of another
         // uid (a deleted account's), not a missing one.
         let objects = [
-            robot(json!([{"name": "gone"}, {"name": "robot-token-old"}, {"name": "robot-token-abcde"}])),
+            robot(
+                json!([{"name": "gone"}, {"name": "robot-token-old"}, {"name": "robot-token-abcde"}]),
+            ),
             token("robot-token-old", "another-uid"),
             token("robot-token-abcde", "sa-uid"),
         ];
-        let p = run_full(&ServiceAccount, Request::create(pod.clone()).with(&objects).minor(20))
-            .unwrap();
+        let p = run_full(
+            &ServiceAccount,
+            Request::create(pod.clone()).with(&objects).minor(20),
+        )
+        .unwrap();
         assert_eq!(
             p["spec"]["volumes"],
             json!([{"name": "robot-token-abcde", "secret": {"secretName": "robot-token-abcde", "defaultMode": 420}}])
@@ -308,11 +313,17 @@ mod tests {
         assert_eq!(p["spec"]["initContainers"][0]["volumeMounts"], mount);
         assert_eq!(p["spec"]["containers"][0]["volumeMounts"], mount);
         // 1.21 projects a bound token instead.
-        let p = run_full(&ServiceAccount, Request::create(pod.clone()).with(&objects).minor(21))
-            .unwrap();
+        let p = run_full(
+            &ServiceAccount,
+            Request::create(pod.clone()).with(&objects).minor(21),
+        )
+        .unwrap();
         assert!(p["spec"]["volumes"][0]["projected"].is_object());
-        let err = run_full(&ServiceAccount, Request::create(pod).with(&[robot(json!([]))]).minor(20))
-            .unwrap_err();
+        let err = run_full(
+            &ServiceAccount,
+            Request::create(pod).with(&[robot(json!([]))]).minor(20),
+        )
+        .unwrap_err();
         assert_eq!(err.reason, crate::status::Reason::ServerTimeout);
         assert_eq!(err.message, "No API token found for service account \"robot\", retry after the token is automatically created and added to the service account");
     }

@@ -243,12 +243,7 @@ fn aggregate_to_edit_rules(minor: u32) -> Vec<Value> {
             ]
             .into_iter()
             .chain((minor < 22).then_some("endpoints"))
-            .chain([
-                "persistentvolumeclaims",
-                "configmaps",
-                "secrets",
-                "events",
-            ])
+            .chain(["persistentvolumeclaims", "configmaps", "secrets", "events"])
             .collect::<Vec<_>>()
             .as_slice(),
         ),
@@ -619,7 +614,11 @@ mod tests {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter(|r| r["verbs"].as_array().is_some_and(|v| v.len() > 1 || v[0] != "get"))
+                .filter(|r| {
+                    r["verbs"]
+                        .as_array()
+                        .is_some_and(|v| v.len() > 1 || v[0] != "get")
+                })
                 .flat_map(|r| r["resources"].as_array().cloned().unwrap_or_default())
                 .filter_map(|r| r.as_str().map(String::from))
                 .collect()

@@ -734,13 +734,13 @@ pub fn profiles(
 ) -> Result<Vec<(String, crate::scheduler::Profile)>, String> {
     let mut out = Vec::new();
     for p in &cfg.profiles {
-        let mut profile =
-            build_profile(p, crate::scheduler::Profile::default_profile_for(minor)).map_err(|e| {
-                format!(
-                    "initializing profiles: creating profile for scheduler name {}: {e}",
-                    p.scheduler_name
-                )
-            })?;
+        let mut profile = build_profile(p, crate::scheduler::Profile::default_profile_for(minor))
+            .map_err(|e| {
+            format!(
+                "initializing profiles: creating profile for scheduler name {}: {e}",
+                p.scheduler_name
+            )
+        })?;
         profile.percentage_of_nodes_to_score = p
             .percentage_of_nodes_to_score
             .or(cfg.percentage_of_nodes_to_score);
@@ -785,7 +785,10 @@ mod tests {
 
     fn profile(v: serde_json::Value) -> crate::scheduler::Profile {
         let cfg = parse(&json!({"profiles": [v]})).unwrap();
-        profiles(&cfg, crate::settings::DEFAULT_MINOR).unwrap().remove(0).1
+        profiles(&cfg, crate::settings::DEFAULT_MINOR)
+            .unwrap()
+            .remove(0)
+            .1
     }
 
     #[test]
@@ -831,8 +834,10 @@ mod tests {
             unregistered_version("kubescheduler.config.k8s.io/v1beta1", 24).as_deref(),
             Some("no kind \"KubeSchedulerConfiguration\" is registered for version \"kubescheduler.config.k8s.io/v1beta1\" in scheme \"k8s.io/kubernetes/pkg/scheduler/apis/config/scheme/scheme.go:30\"")
         );
-        assert!(unregistered_version("kubescheduler.config.k8s.io/v1beta3", 22)
-            .is_some_and(|e| e.ends_with("scheme.go:31\"")));
+        assert!(
+            unregistered_version("kubescheduler.config.k8s.io/v1beta3", 22)
+                .is_some_and(|e| e.ends_with("scheme.go:31\""))
+        );
     }
 
     #[test]

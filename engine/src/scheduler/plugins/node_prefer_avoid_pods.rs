@@ -94,8 +94,14 @@ mod tests {
     fn a_node_avoiding_the_pods_replica_set_scores_zero_and_others_the_maximum() {
         let p = owned_by("ReplicaSet", "u1");
         let info = PodInfo::new(&p);
-        assert_eq!(NodePreferAvoidPods.score(&info, &node(Some(avoid("ReplicaSet", "u1")))), 0);
-        assert_eq!(NodePreferAvoidPods.score(&info, &node(Some(avoid("ReplicaSet", "u2")))), 100);
+        assert_eq!(
+            NodePreferAvoidPods.score(&info, &node(Some(avoid("ReplicaSet", "u1")))),
+            0
+        );
+        assert_eq!(
+            NodePreferAvoidPods.score(&info, &node(Some(avoid("ReplicaSet", "u2")))),
+            100
+        );
         assert_eq!(NodePreferAvoidPods.score(&info, &node(None)), 100);
     }
 
@@ -103,9 +109,15 @@ mod tests {
     fn only_replica_sets_and_replication_controllers_are_avoided() {
         let p = owned_by("StatefulSet", "u1");
         let info = PodInfo::new(&p);
-        assert_eq!(NodePreferAvoidPods.score(&info, &node(Some(avoid("StatefulSet", "u1")))), 100);
+        assert_eq!(
+            NodePreferAvoidPods.score(&info, &node(Some(avoid("StatefulSet", "u1")))),
+            100
+        );
         let bare = pod(json!({"containers": []}));
-        assert_eq!(NodePreferAvoidPods.score(&PodInfo::new(&bare), &node(Some(avoid("ReplicaSet", "u1")))), 100);
+        assert_eq!(
+            NodePreferAvoidPods.score(&PodInfo::new(&bare), &node(Some(avoid("ReplicaSet", "u1")))),
+            100
+        );
     }
 
     #[test]
