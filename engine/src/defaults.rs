@@ -81,18 +81,14 @@ pub fn drop_disabled_fields(obj: &mut Object, minor: u32) {
             }
         }
         Object::Pod(p) => drop_pod_spec_fields(p.spec.as_mut(), minor),
-        Object::Service(svc) => {
-            if minor < 22 {
-                if let Some(spec) = svc.spec.as_mut() {
-                    spec.internal_traffic_policy = None;
-                }
+        Object::Service(svc) if minor < 22 => {
+            if let Some(spec) = svc.spec.as_mut() {
+                spec.internal_traffic_policy = None;
             }
         }
-        Object::Namespace(ns) => {
-            if minor < 21 {
-                if let Some(labels) = ns.metadata.labels.as_mut() {
-                    labels.remove("kubernetes.io/metadata.name");
-                }
+        Object::Namespace(ns) if minor < 21 => {
+            if let Some(labels) = ns.metadata.labels.as_mut() {
+                labels.remove("kubernetes.io/metadata.name");
             }
         }
         _ => {}

@@ -978,7 +978,7 @@ mod tests {
             run(
                 &PodSecurity,
                 Request::create(bare_pod("default", "p"))
-                    .with(&[restricted.clone()])
+                    .with(std::slice::from_ref(&restricted))
                     .minor(minor),
             )
             .map(|_| ())

@@ -203,6 +203,18 @@ pub fn cluster_roles(minor: u32) -> Vec<Value> {
 }
 
 fn aggregate_to_edit_rules(minor: u32) -> Vec<Value> {
+    // Writing endpoints left edit in 1.22 (CVE-2021-25740, kubernetes/kubernetes#103704).
+    let mut core_writes = vec![
+        "replicationcontrollers",
+        "replicationcontrollers/scale",
+        "serviceaccounts",
+        "services",
+        "services/proxy",
+    ];
+    if minor < 22 {
+        core_writes.push("endpoints");
+    }
+    core_writes.extend(["persistentvolumeclaims", "configmaps", "secrets", "events"]);
     let mut rules = vec![
         // Read access to the resources that let one act as the pod's identity.
         rule(
@@ -230,23 +242,7 @@ fn aggregate_to_edit_rules(minor: u32) -> Vec<Value> {
             ],
         ),
         rule(&["create"], &[""], &["pods/eviction"]),
-        // Writing endpoints left edit in 1.22 (CVE-2021-25740, kubernetes/kubernetes#103704).
-        rule(
-            WRITE,
-            &[""],
-            &[
-                "replicationcontrollers",
-                "replicationcontrollers/scale",
-                "serviceaccounts",
-                "services",
-                "services/proxy",
-            ]
-            .into_iter()
-            .chain((minor < 22).then_some("endpoints"))
-            .chain(["persistentvolumeclaims", "configmaps", "secrets", "events"])
-            .collect::<Vec<_>>()
-            .as_slice(),
-        ),
+        rule(WRITE, &[""], &core_writes),
     ];
     // `kubectl create token` came with 1.24 (kubernetes/kubernetes#107880).
     if minor >= 24 {
