@@ -28,6 +28,10 @@ cargo clippy -p kubefiddle --target wasm32-unknown-unknown --all-targets -- -D w
 step "cargo test (engine, CLI, app logic)"
 cargo test --workspace
 
+step "the client-side validation models match k8s-openapi (tools/openapi-table)"
+cargo fmt --manifest-path tools/openapi-table/Cargo.toml --check
+cargo run --locked --release --manifest-path tools/openapi-table/Cargo.toml -- --check
+
 step "trunk build --release"
 trunk build --release
 ls -l dist/*.wasm

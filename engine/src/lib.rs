@@ -16,6 +16,7 @@ pub mod admission;
 pub mod apiserver;
 pub mod auth;
 pub mod cel;
+pub mod client_validation;
 pub mod controllers;
 pub mod decode;
 pub mod defaults;

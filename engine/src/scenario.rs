@@ -722,6 +722,20 @@ fn apply_manifest(
             namespace
         });
     }
+    // Up to 1.24 kubectl validates the manifest against the server's models before sending
+    // it; a failure stops the rest of the file, as cli-runtime's StreamVisitor does.
+    if crate::client_validation::validates_client_side(minor) {
+        let problems = crate::client_validation::validate(&value, &api_version, &kind);
+        if let Some(first) = problems.first() {
+            let pos = at(&first.field);
+            record.message = Some(crate::client_validation::kubectl_error(file, &problems));
+            record.field = Some(first.field.clone());
+            record.field_line = pos.map(|p| p.line);
+            record.field_column = pos.map(|p| p.col);
+            record.decided_by = Some("kubectl:stop".to_string());
+            return record;
+        }
+    }
     let origin = Some(Origin {
         file: file.to_string(),
         line,
