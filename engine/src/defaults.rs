@@ -26,7 +26,8 @@ use crate::quantity::Quantity;
 ///   1.22 (`pkg/registry/batch/job/strategy.go`); `ttlSecondsAfterFinished`:
 ///   `TTLAfterFinished`, 1.21.
 /// - DaemonSet `rollingUpdate.maxSurge`: `DaemonSetUpdateSurge`, 1.22.
-/// - Service `internalTrafficPolicy`: `ServiceInternalTrafficPolicy`, 1.22.
+/// - Service `internalTrafficPolicy`: `ServiceInternalTrafficPolicy`, 1.22;
+///   `allocateLoadBalancerNodePorts`: `ServiceLBNodePortControl`, 1.22.
 /// - Pod (and pod template) affinity terms' `namespaceSelector`:
 ///   `PodAffinityNamespaceSelector`, 1.22 (`pkg/api/pod/util.go`).
 /// - Namespace label `kubernetes.io/metadata.name`: `NamespaceDefaultLabelName`, 1.21
@@ -75,6 +76,19 @@ pub fn drop_disabled_fields(obj: &mut Object, minor: u32) {
                 drop_pod_spec_fields(spec.template.spec.as_mut(), minor);
             }
         }
+        Object::CronJob(cj) => {
+            let job = cj.spec.as_mut().and_then(|s| s.job_template.spec.as_mut());
+            if let Some(spec) = job {
+                if minor < 22 {
+                    spec.completion_mode = None;
+                    spec.suspend = None;
+                }
+                if minor < 21 {
+                    spec.ttl_seconds_after_finished = None;
+                }
+                drop_pod_spec_fields(spec.template.spec.as_mut(), minor);
+            }
+        }
         Object::ReplicaSet(r) => {
             if let Some(spec) = r.spec.as_mut() {
                 drop_pod_spec_fields(spec.template.as_mut().and_then(|t| t.spec.as_mut()), minor);
@@ -84,6 +98,7 @@ pub fn drop_disabled_fields(obj: &mut Object, minor: u32) {
         Object::Service(svc) if minor < 22 => {
             if let Some(spec) = svc.spec.as_mut() {
                 spec.internal_traffic_policy = None;
+                spec.allocate_load_balancer_node_ports = None;
             }
         }
         Object::Namespace(ns) if minor < 21 => {
@@ -146,6 +161,19 @@ pub fn apply(obj: &mut Object) {
                 status.qos_class = p.spec.as_ref().map(|s| qos_class(s).to_string());
             }
             crate::scheduler::plugins::scheduling_gates::gated_condition(p);
+        }
+        // `stringData` is write-only: the API server merges it into `data` (its keys win) and
+        // drops it (`Convert_v1_Secret_To_core_Secret`); the type defaults to Opaque.
+        Object::Secret(secret) => {
+            if let Some(strings) = secret.string_data.take() {
+                let data = secret.data.get_or_insert_with(BTreeMap::new);
+                for (k, v) in strings {
+                    data.insert(k, k8s_openapi::ByteString(v.into_bytes()));
+                }
+            }
+            if secret.type_.as_deref().is_none_or(str::is_empty) {
+                secret.type_ = Some("Opaque".into());
+            }
         }
         Object::Namespace(ns) => {
             let name = ns.metadata.name.clone().unwrap_or_default();

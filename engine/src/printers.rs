@@ -849,6 +849,102 @@ pub fn storage_classes(store: &Store, names: &[String]) -> String {
     })
 }
 
+/// `kubectl get serviceaccounts` (printServiceAccount: SECRETS counts `secrets`, the token
+/// Secrets the tokens controller listed until 1.24).
+pub fn service_accounts(store: &Store, namespace: Option<&str>, names: &[String]) -> String {
+    kind_table(
+        store,
+        "ServiceAccount",
+        namespace,
+        names,
+        &["NAME", "SECRETS", "AGE"],
+        &|o| {
+            let crate::object::Object::ServiceAccount(sa) = o else {
+                return None;
+            };
+            Some(vec![
+                sa.metadata.name.clone().unwrap_or_default(),
+                sa.secrets.as_ref().map_or(0, Vec::len).to_string(),
+                age(store, sa.metadata.creation_timestamp.as_ref()),
+            ])
+        },
+    )
+}
+
+/// `kubectl get secrets` (printSecret: TYPE, DATA is the number of keys).
+pub fn secrets(store: &Store, namespace: Option<&str>, names: &[String]) -> String {
+    kind_table(
+        store,
+        "Secret",
+        namespace,
+        names,
+        &["NAME", "TYPE", "DATA", "AGE"],
+        &|o| {
+            let crate::object::Object::Secret(s) = o else {
+                return None;
+            };
+            Some(vec![
+                s.metadata.name.clone().unwrap_or_default(),
+                s.type_.clone().unwrap_or_default(),
+                s.data
+                    .as_ref()
+                    .map_or(0, std::collections::BTreeMap::len)
+                    .to_string(),
+                age(store, s.metadata.creation_timestamp.as_ref()),
+            ])
+        },
+    )
+}
+
+/// `kubectl get configmaps` (printConfigMap: DATA counts `data` and `binaryData`).
+pub fn config_maps(store: &Store, namespace: Option<&str>, names: &[String]) -> String {
+    kind_table(
+        store,
+        "ConfigMap",
+        namespace,
+        names,
+        &["NAME", "DATA", "AGE"],
+        &|o| {
+            let crate::object::Object::ConfigMap(cm) = o else {
+                return None;
+            };
+            let count = cm.data.as_ref().map_or(0, std::collections::BTreeMap::len)
+                + cm.binary_data
+                    .as_ref()
+                    .map_or(0, std::collections::BTreeMap::len);
+            Some(vec![
+                cm.metadata.name.clone().unwrap_or_default(),
+                count.to_string(),
+                age(store, cm.metadata.creation_timestamp.as_ref()),
+            ])
+        },
+    )
+}
+
+/// `kubectl get namespaces` (printNamespace: STATUS is the phase).
+pub fn namespaces(store: &Store, names: &[String]) -> String {
+    kind_table(
+        store,
+        "Namespace",
+        None,
+        names,
+        &["NAME", "STATUS", "AGE"],
+        &|o| {
+            let crate::object::Object::Namespace(ns) = o else {
+                return None;
+            };
+            Some(vec![
+                ns.metadata.name.clone().unwrap_or_default(),
+                ns.status
+                    .as_ref()
+                    .and_then(|s| s.phase.clone())
+                    .unwrap_or_default(),
+                age(store, ns.metadata.creation_timestamp.as_ref()),
+            ])
+        },
+    )
+}
+
 /// `kubectl get statefulsets` (printStatefulSet: READY is ready / desired replicas).
 pub fn stateful_sets(
     store: &Store,

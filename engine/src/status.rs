@@ -20,7 +20,7 @@ pub enum Reason {
     InternalError,
     /// HTTP 429 (`errors.NewTooManyRequestsError`).
     TooManyRequests,
-    /// HTTP 504 (`errors.NewServerTimeout`): the server could not finish in time; retry.
+    /// `errors.NewServerTimeout` (HTTP 500 with reason ServerTimeout): retry later.
     ServerTimeout,
     /// `metav1.StatusReasonUnknown` (the empty reason): a plain Go error that reached the
     /// handler, answered as HTTP 500 (`responsewriters.ErrorToAPIStatus`).

@@ -182,6 +182,45 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
     Ok(a)
 }
 
+/// A flag error as kubectl's templater prints it (`FlagErrorFunc` in
+/// `pkg/util/templates/templater.go`): the error, then where to look for the usage.
+fn flag_error(e: String, words: &[String]) -> String {
+    if !e.starts_with("error: unknown") {
+        return e;
+    }
+    // The subcommand: the first word that is neither a flag nor a flag's value.
+    const TAKES_VALUE: &[&str] = &[
+        "-n",
+        "--namespace",
+        "-o",
+        "--output",
+        "-c",
+        "--container",
+        "-l",
+        "--selector",
+        "--as",
+        "--as-group",
+        "--as-uid",
+        "--image",
+        "--labels",
+        "--restart",
+        "--timeout",
+        "--subresource",
+        "--replicas",
+        "-f",
+        "--filename",
+    ];
+    let verb = words
+        .iter()
+        .enumerate()
+        .find(|(i, w)| {
+            !w.starts_with('-') && (*i == 0 || !TAKES_VALUE.contains(&words[i - 1].as_str()))
+        })
+        .map(|(_, v)| format!(" {v}"))
+        .unwrap_or_default();
+    format!("{e}\nSee 'kubectl{verb} --help' for usage.")
+}
+
 /// Runs one command against the cluster and returns what kubectl would print.
 pub fn execute(c: &mut Cluster, file: &str, line: u32, command: &str) -> Vec<ResultRecord> {
     let base = ResultRecord {
@@ -241,8 +280,28 @@ pub fn execute(c: &mut Cluster, file: &str, line: u32, command: &str) -> Vec<Res
         Some("kubectl") => {
             let args = match parse_args(&words[1..]) {
                 Ok(a) => a,
-                Err(e) => return fail(e, Outcome::Invalid),
+                Err(e) => return fail(flag_error(e, &words[1..]), Outcome::Invalid),
             };
+            // kubectl 1.20's exec had no --quiet (added in 1.21).
+            if c.settings.minor < 21
+                && args.quiet
+                && args.words.first().map(String::as_str) == Some("exec")
+            {
+                let flag = words
+                    .iter()
+                    .find(|w| matches!(w.as_str(), "-q" | "--quiet" | "--quiet=true"))
+                    .cloned()
+                    .unwrap_or_default();
+                let e = if flag.starts_with("--") {
+                    format!(
+                        "error: unknown flag: {}",
+                        flag.split('=').next().unwrap_or("")
+                    )
+                } else {
+                    "error: unknown shorthand flag: 'q' in -q".to_string()
+                };
+                return fail(flag_error(e, &words[1..]), Outcome::Invalid);
+            }
             // The global --as flags: every request of the command is made as that user.
             let requester = c.settings.user.clone();
             match acting_user(c, &args) {
@@ -940,9 +999,13 @@ fn get(
         }
         "StorageClass" => printers::storage_classes(&c.store, names),
         "StatefulSet" => printers::stateful_sets(&c.store, scope, names, wide),
+        "ServiceAccount" => printers::service_accounts(&c.store, scope, names),
+        "Secret" => printers::secrets(&c.store, scope, names),
+        "ConfigMap" => printers::config_maps(&c.store, scope, names),
+        "Namespace" => printers::namespaces(&c.store, names),
         other => {
             return Err((
-                format!("error: kubefiddle prints pods, nodes, events, services, endpoints, endpointslices, pv, pvc, storageclasses and statefulsets; not {other}"),
+                format!("error: kubefiddle prints pods, nodes, events, services, endpoints, endpointslices, pv, pvc, storageclasses, statefulsets, serviceaccounts, secrets, configmaps and namespaces; not {other}"),
                 Outcome::Invalid,
             ));
         }

@@ -96,7 +96,7 @@ impl Plugin for PodSecurityPolicy {
         let Some(Object::Pod(pod)) = a.object.as_ref() else {
             return Ok(());
         };
-        match compute(a, c.store, pod, true, "") {
+        match compute(a, c.store, c.settings.minor, pod, true, "") {
             Err(NoProviders) => Err(forbidden(a, NO_PROVIDERS, &[])),
             Ok(Outcome::Rejected(errs)) => Err(forbidden(a, &unable_to_admit(&errs), &errs)),
             Ok(Outcome::Allowed { mut pod, policy }) => {
@@ -124,7 +124,7 @@ impl Plugin for PodSecurityPolicy {
             .and_then(|an| an.get(VALIDATED_PSP_ANNOTATION))
             .cloned()
             .unwrap_or_default();
-        match compute(a, c.store, pod, false, &hint) {
+        match compute(a, c.store, c.settings.minor, pod, false, &hint) {
             Err(NoProviders) => Err(forbidden(a, NO_PROVIDERS, &[])),
             Ok(Outcome::Allowed { pod: allowed, .. }) if semantically_equal(pod, &allowed) => {
                 Ok(())
@@ -214,6 +214,7 @@ enum Outcome {
 fn compute(
     a: &Attributes,
     store: &Store,
+    minor: u32,
     pod: &Pod,
     mutation_allowed: bool,
     hint: &str,
@@ -238,7 +239,7 @@ fn compute(
     });
     let providers: Vec<Provider> = policies
         .iter()
-        .filter_map(|p| Provider::new(p, p.spec.as_ref()?).ok())
+        .filter_map(|p| Provider::new(p, p.spec.as_ref()?, minor).ok())
         .collect();
     if providers.is_empty() {
         return Err(NoProviders);

@@ -243,7 +243,8 @@ fn sync(c: &mut Cluster, key: &ObjRef) -> bool {
         st.active = (active_count > 0).then_some(active_count);
         st.succeeded = (succeeded > 0).then_some(succeeded);
         st.failed = (failed > 0).then_some(failed);
-        st.ready = Some(ready);
+        // `JobReadyPods`: beta and on from 1.24.
+        st.ready = (minor >= 24).then_some(ready);
         if let Some(ci) = &completed_indexes {
             st.completed_indexes = (!ci.is_empty()).then(|| ci.clone());
         }

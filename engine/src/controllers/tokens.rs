@@ -1,13 +1,14 @@
-//! The tokens controller of Kubernetes 1.20–1.23: every ServiceAccount gets a long-lived token
-//! in a Secret `<account>-token-<5 characters>` of type `kubernetes.io/service-account-token`,
-//! listed in the account's `secrets`; the token goes with the account. From 1.24
-//! (`LegacyServiceAccountTokenNoAutoGeneration`, KEP-2799) no Secret is generated: pods get
-//! short-lived projected tokens instead.
+//! The tokens controller. Until 1.23 every ServiceAccount gets a long-lived token in a Secret
+//! `<account>-token-<5 characters>` of type `kubernetes.io/service-account-token`, listed in
+//! the account's `secrets`. From 1.24 (`LegacyServiceAccountTokenNoAutoGeneration`, KEP-2799)
+//! none is generated: pods get short-lived projected tokens. In every version a token Secret
+//! made by hand for an account gets its token filled in, and a token goes with its account.
 //!
 //! Follows `pkg/controller/serviceaccount/tokens_controller.go` in kubernetes/kubernetes
 //! (`ensureReferencedToken`: a token already referenced is kept; otherwise one is created and its
-//! name appended to `secrets`; `deleteTokens` when the account goes; a reference to a deleted
-//! token is dropped and a new token made). The simulated cluster signs nothing: the token says so.
+//! name appended to `secrets`; `syncSecret` deletes a token whose account is gone and fills an
+//! empty one; `removeSecretReference` drops a deleted token from `secrets`). The simulated
+//! cluster signs nothing: the token says so.
 
 use std::collections::BTreeMap;
 
@@ -58,11 +59,25 @@ pub fn referenced_token(store: &crate::store::Store, sa: &ServiceAccount) -> Opt
 }
 
 pub fn reconcile(c: &mut Cluster) -> bool {
-    if !generates_tokens(c.settings.minor) {
-        return false;
+    let mut changed = delete_orphans(c);
+    changed |= fill_hand_made_tokens(c);
+    changed |= drop_stale_references(c);
+    if generates_tokens(c.settings.minor) {
+        changed |= create_tokens(c);
     }
-    let mut changed = false;
-    // Tokens whose account is gone (or was recreated under the same name) go with it.
+    changed
+}
+
+fn key_of(s: &Secret) -> ObjRef {
+    ObjRef::new(
+        "Secret",
+        s.metadata.namespace.as_deref().unwrap_or(""),
+        s.metadata.name.as_deref().unwrap_or(""),
+    )
+}
+
+/// `syncSecret`: a token whose account is gone (or was recreated under the same name) goes.
+fn delete_orphans(c: &mut Cluster) -> bool {
     let orphans: Vec<ObjRef> = c
         .store
         .typed::<Secret>()
@@ -78,17 +93,104 @@ pub fn reconcile(c: &mut Cluster) -> bool {
                 _ => true,
             }
         })
-        .map(|s| {
-            ObjRef::new(
-                "Secret",
-                s.metadata.namespace.as_deref().unwrap_or(""),
-                s.metadata.name.as_deref().unwrap_or(""),
-            )
-        })
+        .map(key_of)
         .collect();
+    let mut changed = false;
     for key in orphans {
         changed |= c.store.remove(&key).is_some();
     }
+    changed
+}
+
+/// `generateTokenIfNeeded`: a token Secret made by hand (the documented way to get a
+/// long-lived token from 1.24) gets its token, namespace and CA, and the account's uid.
+fn fill_hand_made_tokens(c: &mut Cluster) -> bool {
+    let empty: Vec<(ObjRef, String)> = c
+        .store
+        .typed::<Secret>()
+        .filter(|s| s.type_.as_deref() == Some(TOKEN_TYPE))
+        .filter(|s| s.data.as_ref().is_none_or(|d| !d.contains_key("token")))
+        .filter_map(|s| {
+            let account = s.metadata.annotations.as_ref()?.get(NAME_ANNOTATION)?;
+            let ns = s.metadata.namespace.as_deref().unwrap_or("");
+            let Some(Object::ServiceAccount(sa)) = c.store.get_obj("ServiceAccount", ns, account)
+            else {
+                return None;
+            };
+            Some((key_of(s), sa.metadata.uid.clone().unwrap_or_default()))
+        })
+        .collect();
+    let changed = !empty.is_empty();
+    for (key, uid) in empty {
+        let namespace = key.namespace.clone();
+        c.store.modify(&key, |o| {
+            if let Object::Secret(s) = o {
+                s.data
+                    .get_or_insert_with(BTreeMap::new)
+                    .extend(token_data(&namespace));
+                s.metadata
+                    .annotations
+                    .get_or_insert_with(BTreeMap::new)
+                    .insert(UID_ANNOTATION.to_string(), uid);
+            }
+        });
+    }
+    changed
+}
+
+/// What the controller writes in a token Secret.
+fn token_data(namespace: &str) -> BTreeMap<String, ByteString> {
+    [
+        ("ca.crt", super::root_ca_cert_publisher::PLACEHOLDER),
+        ("namespace", namespace),
+        ("token", TOKEN_PLACEHOLDER),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), ByteString(v.as_bytes().to_vec())))
+    .collect()
+}
+
+/// `removeSecretReference`: an account stops listing a token Secret that was deleted.
+fn drop_stale_references(c: &mut Cluster) -> bool {
+    let stale: Vec<(ObjRef, Vec<ObjectReference>)> = c
+        .store
+        .typed::<ServiceAccount>()
+        .filter_map(|sa| {
+            let ns = sa.metadata.namespace.as_deref().unwrap_or("");
+            let prefix = format!("{}-token-", sa.metadata.name.as_deref().unwrap_or(""));
+            let refs = sa.secrets.as_ref()?;
+            let kept: Vec<ObjectReference> = refs
+                .iter()
+                .filter(|r| {
+                    let n = r.name.as_deref().unwrap_or("");
+                    !n.starts_with(&prefix) || c.store.get_obj("Secret", ns, n).is_some()
+                })
+                .cloned()
+                .collect();
+            (kept.len() != refs.len()).then(|| {
+                let key = ObjRef::new(
+                    "ServiceAccount",
+                    ns,
+                    sa.metadata.name.as_deref().unwrap_or(""),
+                );
+                (key, kept)
+            })
+        })
+        .collect();
+    let changed = !stale.is_empty();
+    for (key, kept) in stale {
+        c.store.modify(&key, |o| {
+            if let Object::ServiceAccount(sa) = o {
+                sa.secrets = Some(kept);
+            }
+        });
+    }
+    changed
+}
+
+/// `ensureReferencedToken` (until 1.23): an account that lists no token of its own gets one.
+fn create_tokens(c: &mut Cluster) -> bool {
+    let mut changed = false;
     let accounts: Vec<ServiceAccount> = c.store.typed::<ServiceAccount>().cloned().collect();
     for sa in accounts {
         let ns = sa.metadata.namespace.clone().unwrap_or_default();
@@ -103,49 +205,32 @@ pub fn reconcile(c: &mut Cluster) -> bool {
         if terminating || referenced_token(&c.store, &sa).is_some() {
             continue;
         }
-        // References to this account's tokens that are gone are dropped.
-        let prefix = format!("{name}-token-");
-        let kept: Vec<ObjectReference> = sa
-            .secrets
-            .iter()
-            .flatten()
-            .filter(|r| {
-                let n = r.name.as_deref().unwrap_or("");
-                !n.starts_with(&prefix) || c.store.get_obj("Secret", &ns, n).is_some()
-            })
-            .cloned()
-            .collect();
+        // `GenerateName`: the base cut to 58 characters, five random ones after it; here a
+        // hash of the account and the logical time, so a deleted token is not reborn under
+        // its old name.
+        let base: String = format!("{name}-token-").chars().take(58).collect();
         let uid = sa.metadata.uid.clone().unwrap_or_default();
-        let mut attempt = 0u32;
-        let secret_name = loop {
-            let candidate = format!(
-                "{prefix}{}",
-                super::name_suffix(&format!("{ns}/{name}/{uid}/{attempt}"))
-            );
-            if c.store.get_obj("Secret", &ns, &candidate).is_none() || attempt > 16 {
-                break candidate;
-            }
-            attempt += 1;
+        let now = c.store.now;
+        let secret_name = (0..16u32)
+            .map(|attempt| {
+                let seed = format!("{ns}/{name}/{uid}/{now}/{attempt}");
+                format!("{base}{}", super::name_suffix(&seed))
+            })
+            .find(|candidate| c.store.get_obj("Secret", &ns, candidate).is_none());
+        let Some(secret_name) = secret_name else {
+            continue;
         };
-        let data: BTreeMap<String, ByteString> = [
-            ("ca.crt", super::root_ca_cert_publisher::PLACEHOLDER),
-            ("namespace", ns.as_str()),
-            ("token", TOKEN_PLACEHOLDER),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), ByteString(v.as_bytes().to_vec())))
-        .collect();
         let secret = serde_json::json!({
             "apiVersion": "v1", "kind": "Secret", "type": TOKEN_TYPE,
             "metadata": {"name": secret_name, "namespace": ns,
                          "annotations": {NAME_ANNOTATION: name, UID_ANNOTATION: uid}},
-            "data": data,
+            "data": token_data(&ns),
         });
         let Ok(obj) = decode_value(secret) else {
             continue;
         };
         c.store.insert_new(obj, None);
-        let mut refs = kept;
+        let mut refs = sa.secrets.clone().unwrap_or_default();
         refs.push(ObjectReference {
             name: Some(secret_name),
             ..ObjectReference::default()

@@ -140,6 +140,13 @@ fn main() {
             .unwrap_or_else(|| panic!("no definition {name}"));
         collect_refs(def, &mut todo);
     }
+    // k8s-openapi marks `metadata` required on every kind because its field is not optional;
+    // the published OpenAPI documents never required it.
+    let kinds: BTreeSet<String> = roots
+        .0
+        .iter()
+        .filter_map(|(_, _, s)| reference(s))
+        .collect();
     for name in &reachable {
         let def = &definitions[name];
         writeln!(out, "={name}").ok();
@@ -159,7 +166,11 @@ fn main() {
                     .into_iter()
                     .flatten()
                 {
-                    writeln!(out, "!{}", r.as_str().unwrap_or_default()).ok();
+                    let field = r.as_str().unwrap_or_default();
+                    if field == "metadata" && kinds.contains(name) {
+                        continue;
+                    }
+                    writeln!(out, "!{field}").ok();
                 }
             }
             // A definition that is not an object with properties: its own shape.

@@ -49,6 +49,7 @@ impl<'a> Provider<'a> {
     pub fn new(
         psp: &'a PodSecurityPolicy,
         spec: &'a PodSecurityPolicySpec,
+        minor: u32,
     ) -> Result<Self, String> {
         let annotations = psp.metadata.annotations.clone().unwrap_or_default();
         let mut errs = Vec::new();
@@ -76,7 +77,7 @@ impl<'a> Provider<'a> {
                 fs_group,
                 supplemental_groups,
                 capabilities: CapabilitiesStrategy::new(spec),
-                sysctls: Sysctls::new(spec),
+                sysctls: Sysctls::new(spec, minor),
             }),
             _ if errs.len() == 1 => Err(errs.remove(0)),
             _ => Err(format!("[{}]", errs.join(", "))),

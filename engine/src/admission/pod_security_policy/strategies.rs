@@ -375,6 +375,8 @@ pub const SAFE_SYSCTLS: &[&str] = &[
 ];
 
 pub struct Sysctls {
+    /// `net.ipv4.ip_unprivileged_port_start` became safe in 1.22 (kubernetes/kubernetes#103326).
+    unprivileged_port_start_safe: bool,
     allowed_unsafe: Vec<String>,
     forbidden: Vec<String>,
 }
@@ -388,8 +390,9 @@ fn sysctl_matches(pattern: &str, name: &str) -> bool {
 }
 
 impl Sysctls {
-    pub fn new(spec: &PodSecurityPolicySpec) -> Self {
+    pub fn new(spec: &PodSecurityPolicySpec, minor: u32) -> Self {
         Sysctls {
+            unprivileged_port_start_safe: minor >= 22,
             allowed_unsafe: spec.allowed_unsafe_sysctls.clone().unwrap_or_default(),
             forbidden: spec.forbidden_sysctls.clone().unwrap_or_default(),
         }
@@ -411,7 +414,9 @@ impl Sysctls {
                     &path,
                     &format!("sysctl {} is not allowed", quoted(&s.name)),
                 ));
-            } else if SAFE_SYSCTLS.contains(&s.name.as_str())
+            } else if (SAFE_SYSCTLS.contains(&s.name.as_str())
+                && (s.name != "net.ipv4.ip_unprivileged_port_start"
+                    || self.unprivileged_port_start_safe))
                 || self
                     .allowed_unsafe
                     .iter()

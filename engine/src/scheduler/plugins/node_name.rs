@@ -10,6 +10,15 @@ pub struct NodeName;
 /// `ErrReason`.
 pub const ERR_REASON: &str = "node(s) didn't match the requested node name";
 
+/// `ErrReason` of the version: `hostname` until 1.20.
+pub fn err_reason(minor: u32) -> &'static str {
+    if minor < 21 {
+        "node(s) didn't match the requested hostname"
+    } else {
+        ERR_REASON
+    }
+}
+
 impl FilterPlugin for NodeName {
     fn name(&self) -> &'static str {
         "NodeName"
@@ -17,7 +26,9 @@ impl FilterPlugin for NodeName {
 
     fn filter(&self, pod: &PodInfo, node: &NodeInfo) -> Status {
         match pod.pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) {
-            Some(n) if !n.is_empty() && n != node.name => Status::unresolvable(ERR_REASON),
+            Some(n) if !n.is_empty() && n != node.name => {
+                Status::unresolvable(err_reason(pod.minor))
+            }
             _ => Status::success(),
         }
     }
@@ -28,6 +39,22 @@ mod tests {
     use super::*;
     use crate::scheduler::plugins::testutil::{node, pod};
     use serde_json::json;
+
+    #[test]
+    fn before_1_21_the_reason_says_hostname() {
+        let p = pod(json!({"containers": [], "nodeName": "b"}));
+        let mut info = PodInfo::new(&p);
+        info.minor = 20;
+        assert_eq!(
+            NodeName.filter(&info, &node("a", json!({}))).reasons,
+            ["node(s) didn't match the requested hostname"]
+        );
+        info.minor = 21;
+        assert_eq!(
+            NodeName.filter(&info, &node("a", json!({}))).reasons,
+            [ERR_REASON]
+        );
+    }
 
     #[test]
     fn only_the_named_node_fits() {

@@ -300,7 +300,13 @@ impl FilterPlugin for VolumeBinding {
             reasons.push(BIND_CONFLICT.to_string());
         }
         if !pv_found {
-            reasons.push(PV_NOT_EXIST.to_string());
+            // `pvc(s) bound to non-existent pv(s)` until 1.22, in the PV controller's
+            // scheduler_binder.go; 1.23 moved the binder into the plugin and reworded it.
+            reasons.push(if pod.minor < 23 {
+                "pvc(s) bound to non-existent pv(s)".to_string()
+            } else {
+                PV_NOT_EXIST.to_string()
+            });
         }
         if reasons.is_empty() {
             Status::success()
