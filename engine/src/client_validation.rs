@@ -166,6 +166,13 @@ fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Bool(_) => "boolean",
         Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        // YAML's `1.0` goes through sigs.k8s.io/yaml's JSON as `1`, which decodes as an integer.
+        Value::Number(n)
+            if n.as_f64()
+                .is_some_and(|f| f.fract() == 0.0 && f.abs() < 1e18) =>
+        {
+            "integer"
+        }
         Value::Number(_) => "number",
         Value::String(_) => "string",
         Value::Array(_) => "array",
@@ -429,6 +436,19 @@ mod tests {
         };
         assert_eq!(aggregate(&[p("a")]), "a");
         assert_eq!(aggregate(&[p("a"), p("b"), p("a")]), "[a, b]");
+    }
+
+    #[test]
+    fn a_whole_float_is_an_integer_as_after_go_yamls_json() {
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "c", "image": "x"}], "hostNetwork": 1.0, "hostPID": 1.5}});
+        assert_eq!(
+            messages(pod),
+            [
+                "ValidationError(Pod.spec.hostNetwork): invalid type for io.k8s.api.core.v1.PodSpec.hostNetwork: got \"integer\", expected \"boolean\"",
+                "ValidationError(Pod.spec.hostPID): invalid type for io.k8s.api.core.v1.PodSpec.hostPID: got \"number\", expected \"boolean\"",
+            ]
+        );
     }
 
     #[test]

@@ -45,18 +45,7 @@ pub fn drop_disabled_fields(obj: &mut Object, minor: u32) {
                 drop_pod_spec_fields(spec.template.spec.as_mut(), minor);
             }
         }
-        Object::Job(j) => {
-            if let Some(spec) = j.spec.as_mut() {
-                if minor < 22 {
-                    spec.completion_mode = None;
-                    spec.suspend = None;
-                }
-                if minor < 21 {
-                    spec.ttl_seconds_after_finished = None;
-                }
-                drop_pod_spec_fields(spec.template.spec.as_mut(), minor);
-            }
-        }
+        Object::Job(j) => drop_job_spec_fields(j.spec.as_mut(), minor),
         Object::DaemonSet(d) => {
             if let Some(spec) = d.spec.as_mut() {
                 if minor < 22 {
@@ -76,19 +65,10 @@ pub fn drop_disabled_fields(obj: &mut Object, minor: u32) {
                 drop_pod_spec_fields(spec.template.spec.as_mut(), minor);
             }
         }
-        Object::CronJob(cj) => {
-            let job = cj.spec.as_mut().and_then(|s| s.job_template.spec.as_mut());
-            if let Some(spec) = job {
-                if minor < 22 {
-                    spec.completion_mode = None;
-                    spec.suspend = None;
-                }
-                if minor < 21 {
-                    spec.ttl_seconds_after_finished = None;
-                }
-                drop_pod_spec_fields(spec.template.spec.as_mut(), minor);
-            }
-        }
+        Object::CronJob(cj) => drop_job_spec_fields(
+            cj.spec.as_mut().and_then(|s| s.job_template.spec.as_mut()),
+            minor,
+        ),
         Object::ReplicaSet(r) => {
             if let Some(spec) = r.spec.as_mut() {
                 drop_pod_spec_fields(spec.template.as_mut().and_then(|t| t.spec.as_mut()), minor);
@@ -108,6 +88,21 @@ pub fn drop_disabled_fields(obj: &mut Object, minor: u32) {
         }
         _ => {}
     }
+}
+
+/// The fields of a Job's spec (a Job's, or a CronJob's template) that are off in the version.
+fn drop_job_spec_fields(spec: Option<&mut k8s_openapi::api::batch::v1::JobSpec>, minor: u32) {
+    let Some(spec) = spec else {
+        return;
+    };
+    if minor < 22 {
+        spec.completion_mode = None;
+        spec.suspend = None;
+    }
+    if minor < 21 {
+        spec.ttl_seconds_after_finished = None;
+    }
+    drop_pod_spec_fields(spec.template.spec.as_mut(), minor);
 }
 
 /// The pod-spec fields of features that are off in the version (`dropDisabledPodFields`).

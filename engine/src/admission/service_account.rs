@@ -79,6 +79,31 @@ fn suffix(pod: &Pod) -> String {
     crate::controllers::name_suffix(&seed)
 }
 
+/// Mounts the token volume read-only at the token path in every init and regular container
+/// that has nothing there yet; whether any did (upstream's `needsTokenVolume`: the volume is
+/// added only then).
+fn mount_token(spec: &mut k8s_openapi::api::core::v1::PodSpec, volume_name: &str) -> bool {
+    let mut needed = false;
+    let containers = spec
+        .init_containers
+        .iter_mut()
+        .flatten()
+        .chain(spec.containers.iter_mut());
+    for container in containers {
+        let mounts = container.volume_mounts.get_or_insert_with(Vec::new);
+        if !mounts.iter().any(|m| m.mount_path == MOUNT_PATH) {
+            mounts.push(VolumeMount {
+                name: volume_name.to_string(),
+                read_only: Some(true),
+                mount_path: MOUNT_PATH.into(),
+                ..VolumeMount::default()
+            });
+            needed = true;
+        }
+    }
+    needed
+}
+
 /// `BoundServiceAccountTokenVolume`: beta and on from 1.21, GA in 1.22. Before, the plugin
 /// mounts the account's token Secret.
 fn bound_token_volume(minor: u32) -> bool {
@@ -101,7 +126,7 @@ fn mount_secret_token(
             "ServiceAccount",
         ));
     };
-    let volumes = spec.volumes.get_or_insert_with(Vec::new);
+    let volumes = spec.volumes.as_deref().unwrap_or_default();
     let existing = volumes
         .iter()
         .find(|v| v.secret.as_ref().and_then(|s| s.secret_name.as_deref()) == Some(&token))
@@ -114,24 +139,7 @@ fn mount_secret_token(
             token.clone()
         }
     });
-    let mut needs_volume = false;
-    let containers = spec
-        .init_containers
-        .iter_mut()
-        .flatten()
-        .chain(spec.containers.iter_mut());
-    for container in containers {
-        let mounts = container.volume_mounts.get_or_insert_with(Vec::new);
-        if !mounts.iter().any(|m| m.mount_path == MOUNT_PATH) {
-            mounts.push(VolumeMount {
-                name: volume_name.clone(),
-                read_only: Some(true),
-                mount_path: MOUNT_PATH.into(),
-                ..VolumeMount::default()
-            });
-            needs_volume = true;
-        }
-    }
+    let needs_volume = mount_token(spec, &volume_name);
     if !has_volume && needs_volume {
         spec.volumes.get_or_insert_with(Vec::new).push(Volume {
             name: volume_name,
@@ -214,30 +222,18 @@ impl Plugin for ServiceAccount {
         if !bound_token_volume(c.settings.minor) {
             return mount_secret_token(spec, sa, c);
         }
-        let volumes = spec.volumes.get_or_insert_with(Vec::new);
-        let volume_name = match volumes.iter().find(|v| v.name.starts_with(VOLUME_PREFIX)) {
-            Some(v) => v.name.clone(),
-            None => {
-                let n = format!("{VOLUME_PREFIX}{vol_suffix}");
-                volumes.push(token_volume(&n));
-                n
-            }
-        };
-        let containers = spec
-            .init_containers
-            .iter_mut()
+        let existing = spec
+            .volumes
+            .iter()
             .flatten()
-            .chain(spec.containers.iter_mut());
-        for container in containers {
-            let mounts = container.volume_mounts.get_or_insert_with(Vec::new);
-            if !mounts.iter().any(|m| m.mount_path == MOUNT_PATH) {
-                mounts.push(VolumeMount {
-                    name: volume_name.clone(),
-                    read_only: Some(true),
-                    mount_path: MOUNT_PATH.into(),
-                    ..VolumeMount::default()
-                });
-            }
+            .find(|v| v.name.starts_with(VOLUME_PREFIX))
+            .map(|v| v.name.clone());
+        let has_volume = existing.is_some();
+        let volume_name = existing.unwrap_or_else(|| format!("{VOLUME_PREFIX}{vol_suffix}"));
+        if mount_token(spec, &volume_name) && !has_volume {
+            spec.volumes
+                .get_or_insert_with(Vec::new)
+                .push(token_volume(&volume_name));
         }
         Ok(())
     }
