@@ -239,7 +239,9 @@ impl Cluster {
             attrs.name = name;
         }
         let validated = mutated.and_then(|()| match (&attrs.object, operation, old) {
-            (Some(obj), Operation::Create, _) => validation::validate_create(obj),
+            (Some(obj), Operation::Create, _) => {
+                validation::validate_create(obj, self.settings.minor)
+            }
             (Some(obj), Operation::Update, Some(old)) => validation::validate_update(obj, old),
             _ => Ok(()),
         });

@@ -65,8 +65,8 @@ fn qualified_kind(obj: &Object) -> String {
     }
 }
 
-/// Validation on create.
-pub fn validate_create(obj: &Object) -> Result<(), ApiError> {
+/// Validation on create, on a cluster of minor version `minor`.
+pub fn validate_create(obj: &Object, minor: u32) -> Result<(), ApiError> {
     let mut errs = Vec::new();
     let name = obj.name();
     // Namespaces, and a few other kinds, must be DNS labels; most names are subdomains.
@@ -148,6 +148,9 @@ pub fn validate_create(obj: &Object) -> Result<(), ApiError> {
             }
         }
     }
+    if let Object::PersistentVolumeClaim(pvc) = obj {
+        errs.extend(claim_spec_errors(pvc.spec.as_ref(), minor));
+    }
     if errs.is_empty() {
         Ok(())
     } else {
@@ -158,6 +161,68 @@ pub fn validate_create(obj: &Object) -> Result<(), ApiError> {
             "validation",
         ))
     }
+}
+
+/// `ValidatePersistentVolumeClaimSpec`: at least one access mode, each one supported
+/// (ReadWriteOncePod only once its gate is on, 1.27, and never with another mode, from 1.22),
+/// and a storage request that is not negative.
+fn claim_spec_errors(
+    spec: Option<&k8s_openapi::api::core::v1::PersistentVolumeClaimSpec>,
+    minor: u32,
+) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    let modes: Vec<&str> = spec
+        .and_then(|s| s.access_modes.as_ref())
+        .map(|m| m.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    if modes.is_empty() {
+        errs.push(FieldError::required(
+            "spec.accessModes",
+            "at least 1 access mode is required",
+        ));
+    }
+    let mut supported = vec!["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce"];
+    if minor >= 27 {
+        supported.push("ReadWriteOncePod");
+    }
+    for mode in &modes {
+        if !supported.contains(mode) {
+            errs.push(FieldError::not_supported(
+                "spec.accessModes",
+                mode,
+                &supported,
+            ));
+        }
+    }
+    let rwop = modes.contains(&"ReadWriteOncePod");
+    let other = modes
+        .iter()
+        .any(|m| ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce"].contains(m));
+    if minor >= 22 && rwop && other {
+        errs.push(FieldError::forbidden(
+            "spec.accessModes",
+            "may not use ReadWriteOncePod with other access modes",
+        ));
+    }
+    let storage = spec
+        .and_then(|s| s.resources.as_ref())
+        .and_then(|r| r.requests.as_ref())
+        .and_then(|r| r.get("storage"));
+    match storage {
+        None => errs.push(FieldError::required("spec.resources[storage]", "")),
+        Some(q) => {
+            if let Ok(parsed) = crate::quantity::Quantity::parse(&q.0) {
+                if parsed.signum() < 0 {
+                    errs.push(FieldError::invalid(
+                        "spec.resources.requests[storage]",
+                        format!("{:?}", parsed.to_string()),
+                        "must be greater than or equal to 0",
+                    ));
+                }
+            }
+        }
+    }
+    errs
 }
 
 /// The fields of a pod's spec an update may change (`ValidatePodUpdate`).
@@ -216,7 +281,37 @@ mod tests {
     use serde_json::json;
 
     fn create(v: Value) -> Result<(), String> {
-        validate_create(&decode_value(v).unwrap()).map_err(|e| e.message)
+        validate_create(&decode_value(v).unwrap(), crate::settings::DEFAULT_MINOR)
+            .map_err(|e| e.message)
+    }
+
+    #[test]
+    fn a_claim_needs_an_access_mode_a_supported_one_and_a_storage_request() {
+        let claim = |spec: Value, minor: u32| {
+            let v = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                           "metadata": {"name": "data"}, "spec": spec});
+            validate_create(&decode_value(v).unwrap(), minor).map_err(|e| e.message)
+        };
+        assert_eq!(
+            claim(json!({}), 34),
+            Err("PersistentVolumeClaim \"data\" is invalid: [spec.accessModes: Required value: at least 1 access mode is required, spec.resources[storage]: Required value]".into())
+        );
+        let rwop = json!({"accessModes": ["ReadWriteOncePod"], "resources": {"requests": {"storage": "1Gi"}}});
+        assert_eq!(claim(rwop.clone(), 27), Ok(()));
+        assert_eq!(
+            claim(rwop, 26),
+            Err("PersistentVolumeClaim \"data\" is invalid: spec.accessModes: Unsupported value: \"ReadWriteOncePod\": supported values: \"ReadOnlyMany\", \"ReadWriteMany\", \"ReadWriteOnce\"".into())
+        );
+        let mixed = json!({"accessModes": ["ReadWriteOncePod", "ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}});
+        assert_eq!(
+            claim(mixed, 34),
+            Err("PersistentVolumeClaim \"data\" is invalid: spec.accessModes: Forbidden: may not use ReadWriteOncePod with other access modes".into())
+        );
+        let negative = json!({"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "-1Gi"}}});
+        assert_eq!(
+            claim(negative, 34),
+            Err("PersistentVolumeClaim \"data\" is invalid: spec.resources.requests[storage]: Invalid value: \"-1Gi\": must be greater than or equal to 0".into())
+        );
     }
 
     #[test]
