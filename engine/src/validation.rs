@@ -151,6 +151,9 @@ pub fn validate_create(obj: &Object, minor: u32) -> Result<(), ApiError> {
     if let Object::PersistentVolumeClaim(pvc) = obj {
         errs.extend(claim_spec_errors(pvc.spec.as_ref(), minor));
     }
+    if let Object::PersistentVolume(pv) = obj {
+        errs.extend(volume_spec_errors(pv.spec.as_ref(), minor));
+    }
     if errs.is_empty() {
         Ok(())
     } else {
@@ -161,6 +164,112 @@ pub fn validate_create(obj: &Object, minor: u32) -> Result<(), ApiError> {
             "validation",
         ))
     }
+}
+
+/// The access modes of a claim or a volume: each supported (ReadWriteOncePod once its gate is
+/// on, 1.27) and ReadWriteOncePod alone (from 1.22).
+fn access_mode_errors(modes: &[&str], minor: u32) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    let mut supported = vec!["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce"];
+    if minor >= 27 {
+        supported.push("ReadWriteOncePod");
+    }
+    for mode in modes {
+        if !supported.contains(mode) {
+            errs.push(FieldError::not_supported(
+                "spec.accessModes",
+                mode,
+                &supported,
+            ));
+        }
+    }
+    let rwop = modes.contains(&"ReadWriteOncePod");
+    let other = modes
+        .iter()
+        .any(|m| ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce"].contains(m));
+    if minor >= 22 && rwop && other {
+        errs.push(FieldError::forbidden(
+            "spec.accessModes",
+            "may not use ReadWriteOncePod with other access modes",
+        ));
+    }
+    errs
+}
+
+/// `ValidatePersistentVolumeSpec`, its most common refusals: no access mode, no capacity or one
+/// that is not just `storage`, a negative size, no volume source.
+fn volume_spec_errors(
+    spec: Option<&k8s_openapi::api::core::v1::PersistentVolumeSpec>,
+    minor: u32,
+) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    let default_spec = k8s_openapi::api::core::v1::PersistentVolumeSpec::default();
+    let spec = spec.unwrap_or(&default_spec);
+    let modes: Vec<&str> = spec
+        .access_modes
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    if modes.is_empty() {
+        errs.push(FieldError::required("spec.accessModes", ""));
+    }
+    errs.extend(access_mode_errors(&modes, minor));
+    match spec.capacity.as_ref().filter(|c| !c.is_empty()) {
+        None => {
+            errs.push(FieldError::required("spec.capacity", ""));
+            // Go's %#v of the nil ResourceList.
+            errs.push(FieldError::not_supported(
+                "spec.capacity",
+                "core.ResourceList(nil)",
+                &["storage"],
+            ));
+            if let Some(e) = errs.last_mut() {
+                e.value = Some("core.ResourceList(nil)".into());
+            }
+        }
+        Some(capacity) => {
+            if let Some(q) = capacity.get("storage") {
+                if let Ok(parsed) = crate::quantity::Quantity::parse(&q.0) {
+                    if parsed.signum() < 0 {
+                        errs.push(FieldError::invalid(
+                            "spec.capacity[storage]",
+                            format!("{:?}", parsed.to_string()),
+                            "must be greater than or equal to 0",
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let sources = [
+        spec.host_path.is_some(),
+        spec.nfs.is_some(),
+        spec.local.is_some(),
+        spec.csi.is_some(),
+        spec.aws_elastic_block_store.is_some(),
+        spec.gce_persistent_disk.is_some(),
+        spec.azure_disk.is_some(),
+        spec.azure_file.is_some(),
+        spec.cephfs.is_some(),
+        spec.cinder.is_some(),
+        spec.fc.is_some(),
+        spec.flex_volume.is_some(),
+        spec.flocker.is_some(),
+        spec.glusterfs.is_some(),
+        spec.iscsi.is_some(),
+        spec.photon_persistent_disk.is_some(),
+        spec.portworx_volume.is_some(),
+        spec.quobyte.is_some(),
+        spec.rbd.is_some(),
+        spec.scale_io.is_some(),
+        spec.storageos.is_some(),
+        spec.vsphere_volume.is_some(),
+    ];
+    if !sources.contains(&true) {
+        errs.push(FieldError::required("spec", "must specify a volume type"));
+    }
+    errs
 }
 
 /// `ValidatePersistentVolumeClaimSpec`: at least one access mode, each one supported
@@ -181,29 +290,7 @@ fn claim_spec_errors(
             "at least 1 access mode is required",
         ));
     }
-    let mut supported = vec!["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce"];
-    if minor >= 27 {
-        supported.push("ReadWriteOncePod");
-    }
-    for mode in &modes {
-        if !supported.contains(mode) {
-            errs.push(FieldError::not_supported(
-                "spec.accessModes",
-                mode,
-                &supported,
-            ));
-        }
-    }
-    let rwop = modes.contains(&"ReadWriteOncePod");
-    let other = modes
-        .iter()
-        .any(|m| ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce"].contains(m));
-    if minor >= 22 && rwop && other {
-        errs.push(FieldError::forbidden(
-            "spec.accessModes",
-            "may not use ReadWriteOncePod with other access modes",
-        ));
-    }
+    errs.extend(access_mode_errors(&modes, minor));
     let storage = spec
         .and_then(|s| s.resources.as_ref())
         .and_then(|r| r.requests.as_ref())
@@ -312,6 +399,19 @@ mod tests {
             claim(negative, 34),
             Err("PersistentVolumeClaim \"data\" is invalid: spec.resources.requests[storage]: Invalid value: \"-1Gi\": must be greater than or equal to 0".into())
         );
+    }
+
+    #[test]
+    fn an_empty_volume_is_refused_as_kubernetes_refuses_it() {
+        let v = json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "code-pv"}, "spec": {}});
+        assert_eq!(
+            create(v).unwrap_err(),
+            "PersistentVolume \"code-pv\" is invalid: [spec.accessModes: Required value, spec.capacity: Required value, \
+             spec.capacity: Unsupported value: core.ResourceList(nil): supported values: \"storage\", spec: Required value: must specify a volume type]"
+        );
+        let ok = json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "capacity": {"storage": "1Gi"}, "hostPath": {"path": "/data"}}});
+        assert_eq!(create(ok), Ok(()));
     }
 
     #[test]
