@@ -154,7 +154,9 @@ pub fn mapping(value: &Value, minor: u32) -> Result<&'static KindInfo, DecodeErr
             kind: kind.is_empty(),
         });
     }
-    let served = object::lookup(&api_version, &kind).filter(|info| object::served_in(info, minor));
+    let served = object::lookup(&api_version, &kind)
+        .filter(|info| object::served_in(info, minor))
+        .or_else(|| object::older_version(&api_version, &kind, minor));
     match served {
         Some(info) => Ok(info),
         None => Err(DecodeError::NoMatch {

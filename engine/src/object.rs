@@ -274,6 +274,92 @@ pub static REMOVED_APIS: &[(&str, &str, u32)] = &[
     ("policy/v1beta1", "PodSecurityPolicy", 24),
 ];
 
+/// Older API versions the simulated releases still served, whose objects are the same as
+/// the v1 ones kubefiddle simulates: the API server converts them (kubefiddle stores the v1
+/// object) and warns while they are deprecated. `(api_version, kind, v1 api_version, last minor
+/// served, deprecated in, removed in)`, the last two from the types'
+/// `zz_generated.prerelease-lifecycle.go`, as the API server's warning prints them.
+pub static OLDER_VERSIONS: &[(&str, &str, &str, u32, u32, u32)] = &[
+    (
+        "rbac.authorization.k8s.io/v1beta1",
+        "ClusterRole",
+        "rbac.authorization.k8s.io/v1",
+        21,
+        17,
+        22,
+    ),
+    (
+        "rbac.authorization.k8s.io/v1beta1",
+        "ClusterRoleBinding",
+        "rbac.authorization.k8s.io/v1",
+        21,
+        17,
+        22,
+    ),
+    (
+        "rbac.authorization.k8s.io/v1beta1",
+        "Role",
+        "rbac.authorization.k8s.io/v1",
+        21,
+        17,
+        22,
+    ),
+    (
+        "rbac.authorization.k8s.io/v1beta1",
+        "RoleBinding",
+        "rbac.authorization.k8s.io/v1",
+        21,
+        17,
+        22,
+    ),
+    (
+        "scheduling.k8s.io/v1beta1",
+        "PriorityClass",
+        "scheduling.k8s.io/v1",
+        21,
+        14,
+        22,
+    ),
+    (
+        "storage.k8s.io/v1beta1",
+        "StorageClass",
+        "storage.k8s.io/v1",
+        21,
+        19,
+        22,
+    ),
+    ("batch/v1beta1", "CronJob", "batch/v1", 24, 21, 25),
+    (
+        "policy/v1beta1",
+        "PodDisruptionBudget",
+        "policy/v1",
+        24,
+        21,
+        25,
+    ),
+];
+
+/// The v1 kind an older served version of a kind converts to on a cluster of `minor`.
+pub fn older_version(api_version: &str, kind: &str, minor: u32) -> Option<&'static KindInfo> {
+    OLDER_VERSIONS
+        .iter()
+        .find(|(av, k, _, last, _, _)| *av == api_version && *k == kind && minor <= *last)
+        .and_then(|(_, k, v1, ..)| lookup(v1, k))
+}
+
+/// The API server's warning for a request in an older version, while it is deprecated:
+/// `batch/v1beta1 CronJob is deprecated in v1.21+, unavailable in v1.25+; use batch/v1
+/// CronJob` (`k8s.io/apiserver/pkg/endpoints/deprecation`).
+pub fn older_version_warning(api_version: &str, kind: &str, minor: u32) -> Option<String> {
+    OLDER_VERSIONS
+        .iter()
+        .find(|(av, k, ..)| *av == api_version && *k == kind)
+        .filter(|(_, _, _, _, deprecated, _)| minor >= *deprecated)
+        .map(|(av, k, v1, _, deprecated, removed)| {
+            format!("{av} {k} is deprecated in v1.{deprecated}+, unavailable in v1.{removed}+; use {v1} {k}")
+        })
+}
+
 /// Deprecated API versions that are still served: `(api_version, kind, deprecated in, removed
 /// in)`. The API server answers requests for them with the warning
 /// `<apiVersion> <Kind> is deprecated in v1.<d>+, unavailable in v1.<r>+`

@@ -736,6 +736,33 @@ fn apply_manifest(
             return record;
         }
     }
+    // An older served version (`batch/v1beta1` CronJob on 1.24): the API server converts it to
+    // the version kubefiddle stores, and warns while it is deprecated.
+    let mut value = value;
+    let mut older_warning = None;
+    if api_version != info.api_version {
+        older_warning = crate::object::older_version_warning(&api_version, &kind, minor);
+        value["apiVersion"] = Value::String(info.api_version.to_string());
+        // policy/v1beta1's empty selector matched no pods; v1's matches all, so the conversion
+        // stores `NonV1beta1MatchNoneSelector` (pkg/apis/policy/helper.go).
+        if kind == "PodDisruptionBudget" {
+            if let Some(sel) = value.pointer_mut("/spec/selector") {
+                let no_labels = sel
+                    .get("matchLabels")
+                    .and_then(Value::as_object)
+                    .is_none_or(serde_json::Map::is_empty);
+                let no_expressions = sel
+                    .get("matchExpressions")
+                    .and_then(Value::as_array)
+                    .is_none_or(Vec::is_empty);
+                if sel.is_object() && no_labels && no_expressions {
+                    *sel = serde_json::json!({"matchExpressions": [{
+                        "key": "pdb.kubernetes.io/deprecated-v1beta1-empty-selector-match",
+                        "operator": "Exists"}]});
+                }
+            }
+        }
+    }
     let origin = Some(Origin {
         file: file.to_string(),
         line,
@@ -743,7 +770,10 @@ fn apply_manifest(
     cluster.take_warnings();
     cluster.take_logged();
     let applied = cluster.apply(value, info, origin);
-    record.warnings = cluster.take_warnings();
+    record.warnings = older_warning
+        .into_iter()
+        .chain(cluster.take_warnings())
+        .collect();
     notes.extend(cluster.take_logged().into_iter().map(|message| Note {
         file: file.to_string(),
         line,
