@@ -321,7 +321,21 @@ impl Cluster {
         info: &'static KindInfo,
         origin: Option<Origin>,
     ) -> Result<Applied, ApplyError> {
+        let written = manifest.clone();
+        self.apply_converted(manifest, written, info, origin)
+    }
+
+    /// `kubectl apply` of a manifest the API server converted from an older version
+    /// (`written`): kubectl's last-applied annotation records what was written.
+    pub fn apply_converted(
+        &mut self,
+        manifest: Value,
+        written: Value,
+        info: &'static KindInfo,
+        origin: Option<Origin>,
+    ) -> Result<Applied, ApplyError> {
         let mut manifest = client_prepare(manifest);
+        let mut written = client_prepare(written);
         // kubectl fills in the namespace of its context for namespaced kinds.
         let namespace = if info.namespaced {
             let ns = manifest
@@ -330,11 +344,9 @@ impl Cluster {
                 .filter(|s| !s.is_empty())
                 .unwrap_or("default")
                 .to_string();
-            set_path(
-                &mut manifest,
-                &["metadata", "namespace"],
-                Value::String(ns.clone()),
-            );
+            for m in [&mut manifest, &mut written] {
+                set_path(m, &["metadata", "namespace"], Value::String(ns.clone()));
+            }
             ns
         } else {
             String::new()
@@ -345,7 +357,7 @@ impl Cluster {
             .unwrap_or("")
             .to_string();
         let key = ObjRef::new(info.kind, &namespace, &name);
-        let last_applied = last_applied_json(&manifest);
+        let last_applied = last_applied_json(&written);
         if let Some(w) = crate::object::deprecation_warning(info, self.settings.minor) {
             self.warnings.push(w);
         }

@@ -160,7 +160,7 @@ pub fn apply(obj: &mut Object) {
         // `stringData` is write-only: the API server merges it into `data` (its keys win) and
         // drops it (`Convert_v1_Secret_To_core_Secret`); the type defaults to Opaque.
         Object::Secret(secret) => {
-            if let Some(strings) = secret.string_data.take() {
+            if let Some(strings) = secret.string_data.take().filter(|s| !s.is_empty()) {
                 let data = secret.data.get_or_insert_with(BTreeMap::new);
                 for (k, v) in strings {
                     data.insert(k, k8s_openapi::ByteString(v.into_bytes()));

@@ -185,7 +185,8 @@ kinds! {
 /// last minor)`. A kind not listed is served by every simulated version.
 pub static SERVED: &[(&str, &str, u32, u32)] = &[
     ("policy/v1beta1", "PodSecurityPolicy", 0, 24),
-    // GA in 1.21; 1.20 served only their v1beta1 versions, which kubefiddle does not simulate.
+    // GA in 1.21; 1.20 served only their v1beta1 versions (CronJob and PodDisruptionBudget are
+    // converted from theirs, see OLDER_VERSIONS; EndpointSlice's is not simulated).
     ("policy/v1", "PodDisruptionBudget", 21, u32::MAX),
     ("batch/v1", "CronJob", 21, u32::MAX),
     ("discovery.k8s.io/v1", "EndpointSlice", 21, u32::MAX),
@@ -211,9 +212,9 @@ pub fn served_in(info: &KindInfo, minor: u32) -> bool {
         .is_none_or(|(_, _, from, to)| (*from..=*to).contains(&minor))
 }
 
-/// Whether a cluster of minor version `minor` has the kind's resource in some version: a
-/// version it still served that kubefiddle does not simulate (`batch/v1beta1` CronJobs on
-/// 1.20) counts. For resource names, which carry no version (`kubectl auth can-i`).
+/// Whether a cluster of minor version `minor` has the kind's resource in some version: an
+/// older version it still served counts, simulated or not (`discovery.k8s.io/v1beta1`
+/// EndpointSlices on 1.20). For resource names, which carry no version (`kubectl auth can-i`).
 pub fn resource_served_in(info: &KindInfo, minor: u32) -> bool {
     served_in(info, minor)
         || REMOVED_APIS.iter().any(|(av, k, last)| {

@@ -738,6 +738,7 @@ fn apply_manifest(
     }
     // An older served version (`batch/v1beta1` CronJob on 1.24): the API server converts it to
     // the version kubefiddle stores, and warns while it is deprecated.
+    let written = value.clone();
     let mut value = value;
     let mut older_warning = None;
     if api_version != info.api_version {
@@ -769,7 +770,7 @@ fn apply_manifest(
     });
     cluster.take_warnings();
     cluster.take_logged();
-    let applied = cluster.apply(value, info, origin);
+    let applied = cluster.apply_converted(value, written, info, origin);
     record.warnings = older_warning
         .into_iter()
         .chain(cluster.take_warnings())
@@ -927,5 +928,37 @@ mod tests {
         ));
         assert!(!is_command_document("apiVersion: v1\n$ x\n"));
         assert!(!is_command_document("# only a comment\n"));
+    }
+
+    #[test]
+    fn an_older_version_is_stored_converted_and_annotated_as_written() {
+        let v1beta1 = "apiVersion: kubefiddle.dev/v1alpha1\nkind: Settings\nkubernetesVersion: \"1.21\"\n---\n\
+            apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata:\n  name: b\nspec:\n  minAvailable: 1\n  selector: {}\n";
+        // Re-applied as v1 with the same empty selector: kubectl's patch, computed from what
+        // was written, leaves the converted "match none" selector alone.
+        let v1 = "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: b\nspec:\n  minAvailable: 1\n  selector: {}\n";
+        for inputs in [
+            vec![Input::new("a.yaml", v1beta1)],
+            vec![Input::new("a.yaml", v1beta1), Input::new("b.yaml", v1)],
+        ] {
+            let run = run(&inputs);
+            let pdb = run
+                .cluster
+                .store
+                .get_obj("PodDisruptionBudget", "default", "b")
+                .map(crate::object::Object::to_value)
+                .unwrap_or_default();
+            assert_eq!(pdb["apiVersion"], "policy/v1");
+            assert_eq!(
+                pdb["spec"]["selector"]["matchExpressions"][0]["key"],
+                "pdb.kubernetes.io/deprecated-v1beta1-empty-selector-match"
+            );
+            let annotation = pdb["metadata"]["annotations"]
+                ["kubectl.kubernetes.io/last-applied-configuration"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            assert!(annotation.contains("\"selector\":{}"), "{annotation}");
+        }
     }
 }

@@ -120,10 +120,13 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
                 return Ok(v.to_string());
             }
             i += 1;
-            words
-                .get(i)
-                .cloned()
-                .ok_or_else(|| format!("error: flag needs an argument: {name}"))
+            words.get(i).cloned().ok_or_else(|| {
+                match name.strip_prefix('-').filter(|s| !s.starts_with('-')) {
+                    // pflag's shorthand form.
+                    Some(short) => format!("error: flag needs an argument: '{short}' in {name}"),
+                    None => format!("error: flag needs an argument: {name}"),
+                }
+            })
         };
         match w.as_str() {
             "-n" | "--namespace" => a.namespace = Some(value(w)?),
@@ -185,7 +188,7 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
 /// A flag error as kubectl's templater prints it (`FlagErrorFunc` in
 /// `pkg/util/templates/templater.go`): the error, then where to look for the usage.
 fn flag_error(e: String, words: &[String]) -> String {
-    if !e.starts_with("error: unknown") {
+    if !e.starts_with("error: unknown") && !e.starts_with("error: flag needs") {
         return e;
     }
     // The subcommand: the first word that is neither a flag nor a flag's value.
@@ -210,14 +213,20 @@ fn flag_error(e: String, words: &[String]) -> String {
         "-f",
         "--filename",
     ];
-    let verb = words
-        .iter()
-        .enumerate()
-        .find(|(i, w)| {
-            !w.starts_with('-') && (*i == 0 || !TAKES_VALUE.contains(&words[i - 1].as_str()))
-        })
-        .map(|(_, v)| format!(" {v}"))
-        .unwrap_or_default();
+    let mut commands = words.iter().enumerate().filter(|(i, w)| {
+        !w.starts_with('-') && (*i == 0 || !TAKES_VALUE.contains(&words[i - 1].as_str()))
+    });
+    // `CommandPath`: the subcommand too for the commands that have them.
+    let verb = match commands.next() {
+        Some((_, v)) if matches!(v.as_str(), "create" | "rollout" | "auth" | "set") => {
+            match commands.next() {
+                Some((_, sub)) => format!(" {v} {sub}"),
+                None => format!(" {v}"),
+            }
+        }
+        Some((_, v)) => format!(" {v}"),
+        None => String::new(),
+    };
     format!("{e}\nSee 'kubectl{verb} --help' for usage.")
 }
 

@@ -196,8 +196,8 @@ fn access_mode_errors(modes: &[&str], minor: u32) -> Vec<FieldError> {
     errs
 }
 
-/// `ValidatePersistentVolumeSpec`, its most common refusals: no access mode, no capacity or one
-/// that is not just `storage`, a negative size, no volume source.
+/// `ValidatePersistentVolumeSpec`, its most common refusals: no access mode, no capacity, a
+/// size that is not above zero, no volume source.
 fn volume_spec_errors(
     spec: Option<&k8s_openapi::api::core::v1::PersistentVolumeSpec>,
     minor: u32,
@@ -229,13 +229,22 @@ fn volume_spec_errors(
             }
         }
         Some(capacity) => {
+            // `validateBasicResource` (the value as an integer), then
+            // `ValidatePositiveQuantityValue`.
             if let Some(q) = capacity.get("storage") {
                 if let Ok(parsed) = crate::quantity::Quantity::parse(&q.0) {
                     if parsed.signum() < 0 {
                         errs.push(FieldError::invalid(
                             "spec.capacity[storage]",
+                            parsed.value().to_string(),
+                            "must be a valid resource quantity",
+                        ));
+                    }
+                    if parsed.signum() <= 0 {
+                        errs.push(FieldError::invalid(
+                            "spec.capacity[storage]",
                             format!("{:?}", parsed.to_string()),
-                            "must be greater than or equal to 0",
+                            "must be greater than zero",
                         ));
                     }
                 }
@@ -274,7 +283,7 @@ fn volume_spec_errors(
 
 /// `ValidatePersistentVolumeClaimSpec`: at least one access mode, each one supported
 /// (ReadWriteOncePod only once its gate is on, 1.27, and never with another mode, from 1.22),
-/// and a storage request that is not negative.
+/// and a storage request above zero.
 fn claim_spec_errors(
     spec: Option<&k8s_openapi::api::core::v1::PersistentVolumeClaimSpec>,
     minor: u32,
@@ -297,13 +306,23 @@ fn claim_spec_errors(
         .and_then(|r| r.get("storage"));
     match storage {
         None => errs.push(FieldError::required("spec.resources[storage]", "")),
+        // `ValidatePositiveQuantityValue`; before 1.22 `ValidateResourceQuantityValue` ran too,
+        // so a negative size was also "not greater than or equal to 0".
         Some(q) => {
             if let Ok(parsed) = crate::quantity::Quantity::parse(&q.0) {
-                if parsed.signum() < 0 {
+                let shown = format!("{:?}", parsed.to_string());
+                if minor < 22 && parsed.signum() < 0 {
                     errs.push(FieldError::invalid(
-                        "spec.resources.requests[storage]",
-                        format!("{:?}", parsed.to_string()),
+                        "spec.resources[storage]",
+                        shown.clone(),
                         "must be greater than or equal to 0",
+                    ));
+                }
+                if parsed.signum() <= 0 {
+                    errs.push(FieldError::invalid(
+                        "spec.resources[storage]",
+                        shown,
+                        "must be greater than zero",
                     ));
                 }
             }
@@ -396,8 +415,18 @@ mod tests {
         );
         let negative = json!({"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "-1Gi"}}});
         assert_eq!(
-            claim(negative, 34),
-            Err("PersistentVolumeClaim \"data\" is invalid: spec.resources.requests[storage]: Invalid value: \"-1Gi\": must be greater than or equal to 0".into())
+            claim(negative.clone(), 34),
+            Err("PersistentVolumeClaim \"data\" is invalid: spec.resources[storage]: Invalid value: \"-1Gi\": must be greater than zero".into())
+        );
+        assert_eq!(
+            claim(negative, 21),
+            Err("PersistentVolumeClaim \"data\" is invalid: [spec.resources[storage]: Invalid value: \"-1Gi\": must be greater than or equal to 0, spec.resources[storage]: Invalid value: \"-1Gi\": must be greater than zero]".into())
+        );
+        let zero =
+            json!({"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "0"}}});
+        assert_eq!(
+            claim(zero, 34),
+            Err("PersistentVolumeClaim \"data\" is invalid: spec.resources[storage]: Invalid value: \"0\": must be greater than zero".into())
         );
     }
 
@@ -412,6 +441,13 @@ mod tests {
         let ok = json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv"},
             "spec": {"accessModes": ["ReadWriteOnce"], "capacity": {"storage": "1Gi"}, "hostPath": {"path": "/data"}}});
         assert_eq!(create(ok), Ok(()));
+        let negative = json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "capacity": {"storage": "-1Gi"}, "hostPath": {"path": "/data"}}});
+        assert_eq!(
+            create(negative).unwrap_err(),
+            "PersistentVolume \"pv\" is invalid: [spec.capacity[storage]: Invalid value: -1073741824: must be a valid resource quantity, \
+             spec.capacity[storage]: Invalid value: \"-1Gi\": must be greater than zero]"
+        );
     }
 
     #[test]

@@ -109,7 +109,12 @@ fn fill_hand_made_tokens(c: &mut Cluster) -> bool {
         .store
         .typed::<Secret>()
         .filter(|s| s.type_.as_deref() == Some(TOKEN_TYPE))
-        .filter(|s| s.data.as_ref().is_none_or(|d| !d.contains_key("token")))
+        .filter(|s| {
+            s.data
+                .as_ref()
+                .and_then(|d| d.get("token"))
+                .is_none_or(|t| t.0.is_empty())
+        })
         .filter_map(|s| {
             let account = s.metadata.annotations.as_ref()?.get(NAME_ANNOTATION)?;
             let ns = s.metadata.namespace.as_deref().unwrap_or("");
@@ -125,9 +130,14 @@ fn fill_hand_made_tokens(c: &mut Cluster) -> bool {
         let namespace = key.namespace.clone();
         c.store.modify(&key, |o| {
             if let Object::Secret(s) = o {
-                s.data
-                    .get_or_insert_with(BTreeMap::new)
-                    .extend(token_data(&namespace));
+                // Each key only where it is missing or empty (`needsCA`, `needsNamespace`,
+                // `needsToken`).
+                let data = s.data.get_or_insert_with(BTreeMap::new);
+                for (k, v) in token_data(&namespace) {
+                    if data.get(&k).is_none_or(|old| old.0.is_empty()) {
+                        data.insert(k, v);
+                    }
+                }
                 s.metadata
                     .annotations
                     .get_or_insert_with(BTreeMap::new)
