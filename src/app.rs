@@ -110,6 +110,10 @@ pub fn app() -> Html {
             }
         })
     };
+    let on_version = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |minor: u32| dispatch.dispatch(Action::SetVersion(minor)))
+    };
     let on_share = {
         let (dispatch, text) = (dispatch.clone(), state.text.clone());
         Callback::from(move |_| {
@@ -167,7 +171,7 @@ pub fn app() -> Html {
     html! {
         <div class="app">
             <Header version={m.as_ref().map(|m| AttrValue::from(m.version.clone()))} {dark} {on_example}
-                on_run={send(|| Action::RunNow)} {on_share} {on_theme} />
+                on_run={send(|| Action::RunNow)} {on_share} {on_theme} {on_version} />
             if let Some(b) = state.banner.clone() {
                 <BannerView banner={b} on_dismiss={send(|| Action::DismissBanner)} on_undo={send(|| Action::Undo)} />
             }

@@ -18,6 +18,7 @@ pub mod permalink;
 pub mod startup;
 pub mod state;
 pub mod units;
+pub mod version;
 
 /// Mounts the app into `root` (tests mount it into their own element).
 pub fn mount(root: web_sys::Element) -> yew::AppHandle<app::App> {

@@ -46,6 +46,8 @@ pub enum Action {
         title: String,
         text: String,
     },
+    /// The header's version picker: the scenario's cluster becomes Kubernetes 1.N.
+    SetVersion(u32),
     Undo,
     Console(String),
     ClearConsole,
@@ -115,6 +117,21 @@ impl State {
                 self.banner = Some(Banner {
                     level: Level::Info,
                     message: format!("Loaded the example \u{201c}{title}\u{201d}."),
+                    undo: true,
+                });
+                self.request_run(0);
+            }
+            Action::SetVersion(minor) => {
+                let text = crate::version::set_kubernetes_version(&self.text, minor);
+                if text == self.text {
+                    return;
+                }
+                self.previous = Some(std::mem::replace(&mut self.text, text));
+                self.banner = Some(Banner {
+                    level: Level::Info,
+                    message: format!(
+                        "The cluster now runs Kubernetes 1.{minor}: the Settings document says so."
+                    ),
                     undo: true,
                 });
                 self.request_run(0);

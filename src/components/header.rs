@@ -15,6 +15,8 @@ pub struct HeaderProps {
     pub on_run: Callback<()>,
     pub on_share: Callback<()>,
     pub on_theme: Callback<()>,
+    /// A version picked in the version menu (the minor).
+    pub on_version: Callback<u32>,
 }
 
 #[function_component(Header)]
@@ -41,6 +43,24 @@ pub fn header(props: &HeaderProps) -> Html {
             .rsplit_once('.')
             .map_or(v.to_string(), |(mm, _)| mm.to_string())
     });
+    let current_minor: Option<u32> = version
+        .as_deref()
+        .and_then(|v| v.strip_prefix("1."))
+        .and_then(|m| m.parse().ok());
+    let on_version = {
+        let on_version = props.on_version.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            if let Ok(minor) = select.value().parse::<u32>() {
+                on_version.emit(minor);
+            }
+        })
+    };
+    let versions = (kubefiddle_engine::settings::MIN_MINOR..=kubefiddle_engine::settings::MAX_MINOR)
+        .rev()
+        .map(|m| {
+            html! { <option value={m.to_string()} selected={current_minor == Some(m)}>{ format!("Kubernetes v1.{m}") }</option> }
+        });
     html! {
         <header class="top">
             <div class="brand">
@@ -69,10 +89,13 @@ pub fn header(props: &HeaderProps) -> Html {
                     title={if props.dark { "Light theme" } else { "Dark theme" }}>
                     { if props.dark { "☀" } else { "☾" } }
                 </button>
-                if let Some(v) = version {
-                    <span class="version" title="The simulated cluster's version (set kubernetesVersion in a Settings document)">
-                        <span class="k8s">{ "Kubernetes" }</span>{ format!(" v{v}") }
-                    </span>
+                if version.is_some() {
+                    <label class="version" title="The simulated cluster's version: picking one writes kubernetesVersion in the Settings document">
+                        <span class="visually-hidden">{ "Kubernetes version" }</span>
+                        <select class="version-select" onchange={on_version}>
+                            { for versions }
+                        </select>
+                    </label>
                 }
             </div>
         </header>

@@ -209,3 +209,21 @@ fn the_diagram_grouping_is_chosen_without_a_rerun_and_a_new_example_resets_it_to
     );
     assert_eq!(s.group_by, GroupBy::Auto);
 }
+
+#[test]
+fn picking_a_version_writes_it_into_the_scenario_and_can_be_undone() {
+    let s = reduce(state(), Action::SetVersion(20));
+    assert!(s.text.contains("kubernetesVersion: \"1.20\"") && s.text.ends_with("kind: Pod\n"));
+    assert_eq!(s.previous.as_deref(), Some("kind: Pod\n"));
+    assert!(s
+        .banner
+        .as_ref()
+        .is_some_and(|b| b.undo && b.message.contains("1.20")));
+    assert_eq!(s.run.delay_ms, 0);
+    let id = s.run.id;
+    // The same version again changes nothing.
+    let s = reduce(s, Action::SetVersion(20));
+    assert_eq!(s.run.id, id);
+    let s = reduce(s, Action::Undo);
+    assert_eq!(s.text, "kind: Pod\n");
+}

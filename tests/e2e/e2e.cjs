@@ -620,6 +620,18 @@ const SHOTS = process.env.E2E_SHOTS || '';
     if (SHOTS) await page.screenshot({ path: `${SHOTS}/deny-escalating-exec-light.png` });
   });
 
+  await check('the version menu rewrites the Settings document: on 1.21 the exec plugins are gone', async () => {
+    await page.locator('header select.version-select').selectOption('21');
+    await page.waitForFunction(() => document.body.innerText.includes('plugin "DenyEscalatingExec" is unknown'), null, { timeout: 15000 });
+    const text = await page.locator('textarea').first().inputValue();
+    assert(text.includes('kubernetesVersion: "1.21"'), 'the editor does not say 1.21');
+    const picked = await page.locator('header select.version-select').inputValue();
+    assert(picked === '21', `the menu shows ${picked}`);
+    if (SHOTS) await page.screenshot({ path: `${SHOTS}/version-menu-light.png` });
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.waitForFunction(() => document.querySelector('textarea').value.includes('kubernetesVersion: "1.20"'), null, { timeout: 10000 });
+  });
+
   await check('no uncaught errors in the page', async () => {
     assert(errors.length === 0, errors.join('\n'));
   });
