@@ -358,7 +358,14 @@ impl Cluster {
             .to_string();
         let key = ObjRef::new(info.kind, &namespace, &name);
         let last_applied = last_applied_json(&written);
-        if let Some(w) = crate::object::deprecation_warning(info, self.settings.minor) {
+        // The warning names the version the request was made in.
+        let requested = written
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or(info.api_version);
+        if let Some(w) =
+            crate::object::deprecation_warning(requested, info.kind, self.settings.minor)
+        {
             self.warnings.push(w);
         }
         // kubectl apply first GETs the object, then creates or patches it.

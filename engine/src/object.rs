@@ -186,7 +186,7 @@ kinds! {
 pub static SERVED: &[(&str, &str, u32, u32)] = &[
     ("policy/v1beta1", "PodSecurityPolicy", 0, 24),
     // GA in 1.21; 1.20 served only their v1beta1 versions (CronJob and PodDisruptionBudget are
-    // converted from theirs, see OLDER_VERSIONS; EndpointSlice's is not simulated).
+    // converted from theirs, see DEPRECATED; EndpointSlice's is not simulated).
     ("policy/v1", "PodDisruptionBudget", 21, u32::MAX),
     ("batch/v1", "CronJob", 21, u32::MAX),
     ("discovery.k8s.io/v1", "EndpointSlice", 21, u32::MAX),
@@ -275,107 +275,68 @@ pub static REMOVED_APIS: &[(&str, &str, u32)] = &[
     ("policy/v1beta1", "PodSecurityPolicy", 24),
 ];
 
-/// Older API versions the simulated releases still served, whose objects are the same as
-/// the v1 ones kubefiddle simulates: the API server converts them (kubefiddle stores the v1
-/// object) and warns while they are deprecated. `(api_version, kind, v1 api_version, last minor
-/// served, deprecated in, removed in)`, the last two from the types'
-/// `zz_generated.prerelease-lifecycle.go`, as the API server's warning prints them.
-pub static OLDER_VERSIONS: &[(&str, &str, &str, u32, u32, u32)] = &[
-    (
-        "rbac.authorization.k8s.io/v1beta1",
-        "ClusterRole",
-        "rbac.authorization.k8s.io/v1",
-        21,
-        17,
-        22,
-    ),
+/// Deprecated API versions, with the minor version that deprecated them (the types'
+/// `zz_generated.prerelease-lifecycle.go`). Where the version's kind is simulated in another
+/// version (v1), the API server converts it: those objects are the same as the v1 ones, so
+/// kubefiddle stores the v1 object. The last version that served each is in `REMOVED_APIS`.
+pub static DEPRECATED: &[(&str, &str, u32)] = &[
+    ("policy/v1beta1", "PodSecurityPolicy", 21),
+    ("rbac.authorization.k8s.io/v1beta1", "ClusterRole", 17),
     (
         "rbac.authorization.k8s.io/v1beta1",
         "ClusterRoleBinding",
-        "rbac.authorization.k8s.io/v1",
-        21,
         17,
-        22,
     ),
-    (
-        "rbac.authorization.k8s.io/v1beta1",
-        "Role",
-        "rbac.authorization.k8s.io/v1",
-        21,
-        17,
-        22,
-    ),
-    (
-        "rbac.authorization.k8s.io/v1beta1",
-        "RoleBinding",
-        "rbac.authorization.k8s.io/v1",
-        21,
-        17,
-        22,
-    ),
-    (
-        "scheduling.k8s.io/v1beta1",
-        "PriorityClass",
-        "scheduling.k8s.io/v1",
-        21,
-        14,
-        22,
-    ),
-    (
-        "storage.k8s.io/v1beta1",
-        "StorageClass",
-        "storage.k8s.io/v1",
-        21,
-        19,
-        22,
-    ),
-    ("batch/v1beta1", "CronJob", "batch/v1", 24, 21, 25),
-    (
-        "policy/v1beta1",
-        "PodDisruptionBudget",
-        "policy/v1",
-        24,
-        21,
-        25,
-    ),
+    ("rbac.authorization.k8s.io/v1beta1", "Role", 17),
+    ("rbac.authorization.k8s.io/v1beta1", "RoleBinding", 17),
+    ("scheduling.k8s.io/v1beta1", "PriorityClass", 14),
+    ("storage.k8s.io/v1beta1", "StorageClass", 19),
+    ("batch/v1beta1", "CronJob", 21),
+    ("policy/v1beta1", "PodDisruptionBudget", 21),
 ];
 
-/// The v1 kind an older served version of a kind converts to on a cluster of `minor`.
+/// A deprecated version's entry, its last served minor, and the simulated kind it converts to
+/// when that is another version (`None` for a kind simulated in this very version).
+fn deprecated_entry(
+    api_version: &str,
+    kind: &str,
+) -> Option<(u32, u32, Option<&'static KindInfo>)> {
+    let (_, _, deprecated) = DEPRECATED
+        .iter()
+        .find(|(av, k, _)| *av == api_version && *k == kind)?;
+    let (_, _, last) = REMOVED_APIS
+        .iter()
+        .find(|(av, k, _)| *av == api_version && *k == kind)?;
+    let converted = KINDS
+        .iter()
+        .find(|k| k.kind == kind && k.api_version != api_version);
+    Some((*deprecated, *last, converted))
+}
+
+/// The simulated kind an older served version converts to on a cluster of `minor`
+/// (`batch/v1beta1` CronJob → `batch/v1` until 1.24).
 pub fn older_version(api_version: &str, kind: &str, minor: u32) -> Option<&'static KindInfo> {
-    OLDER_VERSIONS
-        .iter()
-        .find(|(av, k, _, last, _, _)| *av == api_version && *k == kind && minor <= *last)
-        .and_then(|(_, k, v1, ..)| lookup(v1, k))
+    deprecated_entry(api_version, kind)
+        .filter(|(_, last, _)| minor <= *last)
+        .and_then(|(_, _, converted)| converted)
 }
 
-/// The API server's warning for a request in an older version, while it is deprecated:
-/// `batch/v1beta1 CronJob is deprecated in v1.21+, unavailable in v1.25+; use batch/v1
-/// CronJob` (`k8s.io/apiserver/pkg/endpoints/deprecation`).
-pub fn older_version_warning(api_version: &str, kind: &str, minor: u32) -> Option<String> {
-    OLDER_VERSIONS
-        .iter()
-        .find(|(av, k, ..)| *av == api_version && *k == kind)
-        .filter(|(_, _, _, _, deprecated, _)| minor >= *deprecated)
-        .map(|(av, k, v1, _, deprecated, removed)| {
-            format!("{av} {k} is deprecated in v1.{deprecated}+, unavailable in v1.{removed}+; use {v1} {k}")
-        })
-}
-
-/// Deprecated API versions that are still served: `(api_version, kind, deprecated in, removed
-/// in)`. The API server answers requests for them with the warning
-/// `<apiVersion> <Kind> is deprecated in v1.<d>+, unavailable in v1.<r>+`
-/// (`k8s.io/apiserver/pkg/endpoints/deprecation`).
-pub static DEPRECATED: &[(&str, &str, u32, u32)] =
-    &[("policy/v1beta1", "PodSecurityPolicy", 21, 25)];
-
-/// The deprecation warning for a kind on a cluster of `minor`, if any.
-pub fn deprecation_warning(info: &KindInfo, minor: u32) -> Option<String> {
-    DEPRECATED
-        .iter()
-        .find(|(av, k, from, _)| *av == info.api_version && *k == info.kind && minor >= *from)
-        .map(|(av, k, from, to)| {
-            format!("{av} {k} is deprecated in v1.{from}+, unavailable in v1.{to}+")
-        })
+/// The API server's warning for a request in a deprecated version it still serves:
+/// `<apiVersion> <Kind> is deprecated in v1.<d>+, unavailable in v1.<r>+`, then `; use
+/// <replacement>` where there is one (`k8s.io/apiserver/pkg/endpoints/deprecation`).
+pub fn deprecation_warning(api_version: &str, kind: &str, minor: u32) -> Option<String> {
+    let (deprecated, last, converted) = deprecated_entry(api_version, kind)?;
+    if minor < deprecated || minor > last {
+        return None;
+    }
+    let removed = last.saturating_add(1);
+    let mut w = format!(
+        "{api_version} {kind} is deprecated in v1.{deprecated}+, unavailable in v1.{removed}+"
+    );
+    if let Some(v1) = converted {
+        w.push_str(&format!("; use {} {kind}", v1.api_version));
+    }
+    Some(w)
 }
 
 /// Looks a kind up by `apiVersion` and `kind`.

@@ -737,12 +737,10 @@ fn apply_manifest(
         }
     }
     // An older served version (`batch/v1beta1` CronJob on 1.24): the API server converts it to
-    // the version kubefiddle stores, and warns while it is deprecated.
+    // the version kubefiddle stores (and warns while it is deprecated, as for any request).
     let written = value.clone();
     let mut value = value;
-    let mut older_warning = None;
     if api_version != info.api_version {
-        older_warning = crate::object::older_version_warning(&api_version, &kind, minor);
         value["apiVersion"] = Value::String(info.api_version.to_string());
         // policy/v1beta1's empty selector matched no pods; v1's matches all, so the conversion
         // stores `NonV1beta1MatchNoneSelector` (pkg/apis/policy/helper.go).
@@ -771,10 +769,7 @@ fn apply_manifest(
     cluster.take_warnings();
     cluster.take_logged();
     let applied = cluster.apply_converted(value, written, info, origin);
-    record.warnings = older_warning
-        .into_iter()
-        .chain(cluster.take_warnings())
-        .collect();
+    record.warnings = cluster.take_warnings();
     notes.extend(cluster.take_logged().into_iter().map(|message| Note {
         file: file.to_string(),
         line,

@@ -240,13 +240,7 @@ fn volume_spec_errors(
                             "must be a valid resource quantity",
                         ));
                     }
-                    if parsed.signum() <= 0 {
-                        errs.push(FieldError::invalid(
-                            "spec.capacity[storage]",
-                            format!("{:?}", parsed.to_string()),
-                            "must be greater than zero",
-                        ));
-                    }
+                    errs.extend(not_above_zero("spec.capacity[storage]", &parsed));
                 }
             }
         }
@@ -281,6 +275,17 @@ fn volume_spec_errors(
     errs
 }
 
+/// `ValidatePositiveQuantityValue`: a size of zero or less.
+fn not_above_zero(field: &str, q: &crate::quantity::Quantity) -> Option<FieldError> {
+    (q.signum() <= 0).then(|| {
+        FieldError::invalid(
+            field,
+            format!("{:?}", q.to_string()),
+            "must be greater than zero",
+        )
+    })
+}
+
 /// `ValidatePersistentVolumeClaimSpec`: at least one access mode, each one supported
 /// (ReadWriteOncePod only once its gate is on, 1.27, and never with another mode, from 1.22),
 /// and a storage request above zero.
@@ -310,21 +315,14 @@ fn claim_spec_errors(
         // so a negative size was also "not greater than or equal to 0".
         Some(q) => {
             if let Ok(parsed) = crate::quantity::Quantity::parse(&q.0) {
-                let shown = format!("{:?}", parsed.to_string());
                 if minor < 22 && parsed.signum() < 0 {
                     errs.push(FieldError::invalid(
                         "spec.resources[storage]",
-                        shown.clone(),
+                        format!("{:?}", parsed.to_string()),
                         "must be greater than or equal to 0",
                     ));
                 }
-                if parsed.signum() <= 0 {
-                    errs.push(FieldError::invalid(
-                        "spec.resources[storage]",
-                        shown,
-                        "must be greater than zero",
-                    ));
-                }
+                errs.extend(not_above_zero("spec.resources[storage]", &parsed));
             }
         }
     }

@@ -201,20 +201,26 @@ fn drop_stale_references(c: &mut Cluster) -> bool {
 /// `ensureReferencedToken` (until 1.23): an account that lists no token of its own gets one.
 fn create_tokens(c: &mut Cluster) -> bool {
     let mut changed = false;
-    let accounts: Vec<ServiceAccount> = c.store.typed::<ServiceAccount>().cloned().collect();
+    // Only the accounts without a token of their own, outside terminating namespaces.
+    let accounts: Vec<ServiceAccount> = c
+        .store
+        .typed::<ServiceAccount>()
+        .filter(|sa| {
+            let ns = sa.metadata.namespace.as_deref().unwrap_or("");
+            let terminating = c
+                .store
+                .get_obj("Namespace", "", ns)
+                .and_then(Object::as_namespace)
+                .and_then(|n| n.status.as_ref())
+                .and_then(|s| s.phase.as_deref())
+                == Some("Terminating");
+            !terminating && referenced_token(&c.store, sa).is_none()
+        })
+        .cloned()
+        .collect();
     for sa in accounts {
         let ns = sa.metadata.namespace.clone().unwrap_or_default();
         let name = sa.metadata.name.clone().unwrap_or_default();
-        let terminating = c
-            .store
-            .get_obj("Namespace", "", &ns)
-            .and_then(Object::as_namespace)
-            .and_then(|n| n.status.as_ref())
-            .and_then(|s| s.phase.as_deref())
-            == Some("Terminating");
-        if terminating || referenced_token(&c.store, &sa).is_some() {
-            continue;
-        }
         // `GenerateName`: the base cut to 58 characters, five random ones after it; here a
         // hash of the account and the logical time, so a deleted token is not reborn under
         // its old name.
