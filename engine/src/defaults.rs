@@ -18,7 +18,8 @@ use crate::quantity::Quantity;
 
 /// `dropDisabledFields` of the registry strategies: fields of features whose gate is off in the
 /// selected version are dropped on create and update, defaults and all. Each feature is named
-/// with the release whose default turned it on:
+/// with the release whose default turned it on, as `pkg/features/kube_features.go` has them at
+/// v1.20.0–v1.24.0 (read in the copies kubernetes/autoscaler vendors):
 /// - StatefulSet `persistentVolumeClaimRetentionPolicy`: `StatefulSetAutoDeletePVC`, 1.27
 ///   (`pkg/registry/apps/statefulset/strategy.go`); `minReadySeconds`:
 ///   `StatefulSetMinReadySeconds`, 1.23.
